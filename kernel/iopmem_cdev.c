@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/iopmemN: a char device whose shared mappings are the BAR's pages.
+ *
+ * Modelled on device-dax (drivers/dax/device.c): private mappings are
+ * refused, pages are inserted at fault time as devmap PTEs (so GUP finds the
+ * ZONE_DEVICE pages and O_DIRECT/io_uring can DMA into them), and on unbind
+ * the device is killed under SRCU and every mapping is zapped through the
+ * device node's address_space, so a later touch raises SIGBUS instead of
+ * reaching a BAR that may have been reassigned.
+ *
+ * VM_IO/VM_PFNMAP are deliberately not set: GUP refuses such VMAs, and O_DIRECT
+ * into a page the CPU never touched would fail with EFAULT.
+ */
+#include <linux/fs.h>
+#include <linux/idr.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/srcu.h>
+#include <linux/uaccess.h>
+
+#include "compat.h"
+#include "iopmem_drv.h"
+
+DEFINE_STATIC_SRCU(iopmem_srcu);
+static DEFINE_IDA(iopmem_ida);
+static dev_t iopmem_devt;
+
+static struct class iopmem_class = {
+	.name = "iopmem",
+	.dev_groups = iopmem_dev_groups,
+};
+
+/* One per open file, so unbind can find every address_space to zap. */
+struct iopmem_file {
+	struct list_head node;
+	struct file *file;
+};
+
+static bool iopmem_alive(const struct iopmem_dev *idev)
+{
+	return READ_ONCE(idev->alive);
+}
+
+static vm_fault_t iopmem_fault(struct vm_fault *vmf)
+{
+	struct iopmem_dev *idev = vmf->vma->vm_file->private_data;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int idx;
+
+	idx = srcu_read_lock(&iopmem_srcu);
+	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev))
+		ret = iopmem_insert_devmap_pfn(vmf->vma, vmf->address,
+					       idev->base_pfn + vmf->pgoff);
+	srcu_read_unlock(&iopmem_srcu, idx);
+	return ret;
+}
+
+static const struct vm_operations_struct iopmem_vm_ops = {
+	.fault = iopmem_fault,
+};
+
+static pgprot_t iopmem_pgprot(const struct iopmem_dev *idev, pgprot_t prot)
+{
+	return idev->memtype == IOPMEM_MEMTYPE_WC ? pgprot_writecombine(prot)
+						  : pgprot_noncached(prot);
+}
+
+static int iopmem_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct iopmem_dev *idev = file->private_data;
+	unsigned long pages = vma_pages(vma);
+	unsigned long total = iopmem_nr_pages(idev);
+	int idx, ret = 0;
+
+	/*
+	 * A private mapping would give the process copy-on-write RAM pages in
+	 * place of BAR pages the moment it writes: never what the user meant.
+	 */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		dev_info_ratelimited(&idev->dev, "%s: private mapping refused; use MAP_SHARED\n",
+				     current->comm);
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff >= total || pages > total - vma->vm_pgoff)
+		return -ENXIO;
+
+	idx = srcu_read_lock(&iopmem_srcu);
+	if (!iopmem_alive(idev)) {
+		ret = -ENODEV;
+	} else {
+		/* VM_DONTEXPAND: mremap() must not grow a mapping past the BAR. */
+		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
+		vma->vm_page_prot = iopmem_pgprot(idev, vma->vm_page_prot);
+		vma->vm_ops = &iopmem_vm_ops;
+	}
+	srcu_read_unlock(&iopmem_srcu, idx);
+	return ret;
+}
+
+/**
+ * iopmem_fill_info() - describe a device in the ABI's terms.
+ * @idev: the device.
+ * @info: filled in completely (reserved fields zeroed).
+ */
+void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	info->abi_version = IOPMEM_ABI_VERSION;
+	info->flags = idev->info_flags;
+	info->pci_domain = pci_domain_nr(idev->pdev->bus);
+	info->pci_bus = idev->pdev->bus->number;
+	info->pci_dev = PCI_SLOT(idev->pdev->devfn);
+	info->pci_fn = PCI_FUNC(idev->pdev->devfn);
+	info->bar = idev->bar;
+	info->backend = idev->backend;
+	info->memtype = idev->memtype;
+	info->size = idev->size;
+	info->bar_size = idev->bar_size;
+	info->cpu_addr = idev->cpu_addr;
+	info->bus_addr = idev->bus_addr;
+}
+
+static long iopmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct iopmem_dev *idev = file->private_data;
+	struct iopmem_info info;
+	bool alive;
+	int idx;
+
+	if (cmd != IOPMEM_IOC_INFO)
+		return -ENOTTY;
+
+	idx = srcu_read_lock(&iopmem_srcu);
+	alive = iopmem_alive(idev);
+	if (alive)
+		iopmem_fill_info(idev, &info);
+	srcu_read_unlock(&iopmem_srcu, idx);
+	if (!alive)
+		return -ENODEV;
+	return copy_to_user((void __user *)arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int iopmem_open(struct inode *inode, struct file *file)
+{
+	struct iopmem_dev *idev = container_of(inode->i_cdev, struct iopmem_dev, cdev);
+	struct iopmem_file *f;
+	int ret = 0;
+
+	f = kzalloc(sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	f->file = file;
+
+	mutex_lock(&idev->lock);
+	if (iopmem_alive(idev)) {
+		list_add(&f->node, &idev->files);
+		get_device(&idev->dev);
+		file->private_data = idev;
+	} else {
+		ret = -ENODEV;
+	}
+	mutex_unlock(&idev->lock);
+	if (ret)
+		kfree(f);
+	return ret;
+}
+
+static int iopmem_release(struct inode *inode, struct file *file)
+{
+	struct iopmem_dev *idev = file->private_data;
+	struct iopmem_file *f, *found = NULL;
+
+	mutex_lock(&idev->lock);
+	list_for_each_entry(f, &idev->files, node) {
+		if (f->file == file) {
+			found = f;
+			list_del(&f->node);
+			break;
+		}
+	}
+	mutex_unlock(&idev->lock);
+	kfree(found);
+	put_device(&idev->dev);
+	return 0;
+}
+
+static const struct file_operations iopmem_fops = {
+	.owner = THIS_MODULE,
+	.open = iopmem_open,
+	.release = iopmem_release,
+	.mmap = iopmem_mmap,
+	.unlocked_ioctl = iopmem_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = noop_llseek,
+};
+
+static void iopmem_dev_release(struct device *dev)
+{
+	struct iopmem_dev *idev = container_of(dev, struct iopmem_dev, dev);
+
+	ida_free(&iopmem_ida, idev->id);
+	pci_dev_put(idev->pdev);
+	kfree(idev);
+}
+
+static void iopmem_dev_put(void *data)
+{
+	struct iopmem_dev *idev = data;
+
+	put_device(&idev->dev);
+}
+
+/**
+ * iopmem_dev_create() - allocate the device for a PCI function being probed.
+ * @pdev: the PCI function.
+ *
+ * The reference the caller gets is dropped at unbind (device-managed); open
+ * files hold their own.
+ *
+ * Return: the device or an ERR_PTR.
+ */
+struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev)
+{
+	struct iopmem_dev *idev;
+	int id, ret;
+
+	idev = kzalloc(sizeof(*idev), GFP_KERNEL);
+	if (!idev)
+		return ERR_PTR(-ENOMEM);
+	id = ida_alloc_max(&iopmem_ida, IOPMEM_MAX_DEVS - 1, GFP_KERNEL);
+	if (id < 0) {
+		kfree(idev);
+		return ERR_PTR(id);
+	}
+	idev->id = id;
+	idev->pdev = pci_dev_get(pdev);
+	mutex_init(&idev->lock);
+	INIT_LIST_HEAD(&idev->files);
+
+	device_initialize(&idev->dev);
+	idev->dev.class = &iopmem_class;
+	idev->dev.parent = &pdev->dev;
+	idev->dev.devt = MKDEV(MAJOR(iopmem_devt), id);
+	idev->dev.release = iopmem_dev_release;
+	ret = dev_set_name(&idev->dev, "iopmem%d", id);
+	if (!ret)
+		ret = devm_add_action(&pdev->dev, iopmem_dev_put, idev);
+	if (ret) {
+		put_device(&idev->dev);
+		return ERR_PTR(ret);
+	}
+	return idev;
+}
+
+/* Stop all CPU access: new faults SIGBUS, existing PTEs are zapped. */
+static void iopmem_revoke(struct iopmem_dev *idev)
+{
+	struct iopmem_file *f;
+
+	mutex_lock(&idev->lock);
+	WRITE_ONCE(idev->alive, false);
+	mutex_unlock(&idev->lock);
+	/* After this no fault can still be inserting a PTE. */
+	synchronize_srcu(&iopmem_srcu);
+
+	mutex_lock(&idev->lock);
+	list_for_each_entry(f, &idev->files, node)
+		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
+	mutex_unlock(&idev->lock);
+}
+
+static void iopmem_cdev_remove(void *data)
+{
+	struct iopmem_dev *idev = data;
+
+	cdev_device_del(&idev->cdev, &idev->dev);
+	iopmem_revoke(idev);
+	iopmem_pages_wait_idle(idev);
+}
+
+/**
+ * iopmem_cdev_add() - make a fully set-up device visible as /dev/iopmemN.
+ * @idev: device with its BAR claimed and pages set up.
+ *
+ * Registered last, so at unbind it is undone first: the node disappears,
+ * mappings are revoked and pinned pages drained before the pages and the BAR
+ * are released.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopmem_cdev_add(struct iopmem_dev *idev)
+{
+	int ret;
+
+	cdev_init(&idev->cdev, &iopmem_fops);
+	idev->cdev.owner = THIS_MODULE;
+	idev->alive = true;
+	ret = cdev_device_add(&idev->cdev, &idev->dev);
+	if (ret) {
+		idev->alive = false;
+		return ret;
+	}
+	return devm_add_action_or_reset(&idev->pdev->dev, iopmem_cdev_remove, idev);
+}
+
+/**
+ * iopmem_cdev_init() - register the iopmem class and char device region.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopmem_cdev_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&iopmem_devt, 0, IOPMEM_MAX_DEVS, "iopmem");
+	if (ret)
+		return ret;
+	ret = class_register(&iopmem_class);
+	if (ret)
+		unregister_chrdev_region(iopmem_devt, IOPMEM_MAX_DEVS);
+	return ret;
+}
+
+/**
+ * iopmem_cdev_exit() - undo iopmem_cdev_init().
+ */
+void iopmem_cdev_exit(void)
+{
+	class_unregister(&iopmem_class);
+	unregister_chrdev_region(iopmem_devt, IOPMEM_MAX_DEVS);
+	ida_destroy(&iopmem_ida);
+}

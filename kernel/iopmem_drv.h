@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * iopmem internals: one struct iopmem_dev per bound BAR.
+ *
+ * Lifetime: the struct is owned by its embedded struct device. Probe takes
+ * the first reference; every open file takes one more. Unbind tears down the
+ * BAR's pages (devm, in reverse order of setup) but the struct stays until the
+ * last file is closed, so late faults and ioctls see a dead device, not freed
+ * memory.
+ */
+#ifndef IOPMEM_DRV_H
+#define IOPMEM_DRV_H
+
+#include <linux/cdev.h>
+#include <linux/device.h>
+#include <linux/list.h>
+#include <linux/memremap.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+
+#include <iopmem.h>
+
+#define IOPMEM_MAX_DEVS 256
+
+/**
+ * struct iopmem_dev - a PCIe BAR exposed as /dev/iopmemN.
+ * @dev: the class device; its refcount owns this struct.
+ * @cdev: the character device behind /dev/iopmemN.
+ * @pdev: the PCI function owning the BAR (a reference is held).
+ * @id: N in iopmemN.
+ * @bar: BAR index.
+ * @bar_flags: IORESOURCE_* flags of the BAR.
+ * @bar_size: size of the whole BAR.
+ * @size: bytes exposed through the char device (from BAR offset 0).
+ * @cpu_addr: CPU physical address of byte 0.
+ * @bus_addr: PCI bus address of byte 0.
+ * @base_pfn: pfn of byte 0.
+ * @base_refs: refcount of an idle page; more means pinned (e.g. for DMA).
+ * @backend: enum iopmem_backend.
+ * @memtype: enum iopmem_memtype.
+ * @info_flags: IOPMEM_INFO_F_* bits.
+ * @io: the kernel's own mapping of the BAR, with @memtype.
+ * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
+ * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
+ * @lock: protects @files.
+ * @files: open files, walked at unbind to revoke their mappings.
+ */
+struct iopmem_dev {
+	struct device dev;
+	struct cdev cdev;
+	struct pci_dev *pdev;
+	int id;
+	int bar;
+	unsigned long bar_flags;
+	resource_size_t bar_size;
+	resource_size_t size;
+	phys_addr_t cpu_addr;
+	pci_bus_addr_t bus_addr;
+	unsigned long base_pfn;
+	int base_refs;
+	u32 backend;
+	u32 memtype;
+	u32 info_flags;
+	void __iomem *io;
+	struct dev_pagemap pgmap;
+	bool alive;
+	struct mutex lock;
+	struct list_head files;
+};
+
+static inline unsigned long iopmem_nr_pages(const struct iopmem_dev *idev)
+{
+	return idev->size >> PAGE_SHIFT;
+}
+
+/* iopmem_bar.c */
+int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int requested);
+int iopmem_bar_claim(struct iopmem_dev *idev);
+
+/* iopmem_pages.c */
+int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, unsigned int share_pct);
+unsigned long iopmem_pages_busy(const struct iopmem_dev *idev);
+void iopmem_pages_wait_idle(const struct iopmem_dev *idev);
+const char *iopmem_backend_name(u32 backend);
+
+/* iopmem_cdev.c */
+int iopmem_cdev_init(void);
+void iopmem_cdev_exit(void);
+struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev);
+int iopmem_cdev_add(struct iopmem_dev *idev);
+void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
+
+/* iopmem_sysfs.c */
+extern const struct attribute_group *iopmem_dev_groups[];
+const char *iopmem_memtype_name(u32 memtype);
+
+#endif /* IOPMEM_DRV_H */

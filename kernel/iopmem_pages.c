@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * struct pages for the BAR, from one of two backends:
+ *
+ *  - zone-device: iopmem's own devm_memremap_pages() registration
+ *    (MEMORY_DEVICE_GENERIC), for kernels built without CONFIG_PCI_P2PDMA
+ *    (Debian's among them);
+ *  - p2pdma: the kernel's PCI p2pdma provider API, so the kernel's own P2P
+ *    rules (pci_p2pdma_distance) govern the block layer's DMA mapping of the
+ *    pages, and in-kernel p2pdma users can find the part of the BAR that is
+ *    published for them.
+ *
+ * Either way the pages of the char device's window start with the same
+ * refcount, and user mappings never take page references of their own (the
+ * PTEs are devmap PTEs), so "refcount above the idle value" means exactly
+ * "pinned by GUP", e.g. for DMA in flight. Teardown waits on that.
+ */
+#include <linux/delay.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/pci-p2pdma.h>
+
+#include "iopmem_drv.h"
+
+struct iopmem_backend_ops {
+	u32 backend;
+	const char *name;
+	int (*setup)(struct iopmem_dev *idev, unsigned int share_pct);
+};
+
+static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
+{
+	struct dev_pagemap *pgmap = &idev->pgmap;
+	void *addr;
+
+	idev->size = idev->bar_size;
+	pgmap->type = MEMORY_DEVICE_GENERIC;
+	pgmap->range.start = idev->cpu_addr;
+	pgmap->range.end = idev->cpu_addr + idev->size - 1;
+	pgmap->nr_range = 1;
+	addr = devm_memremap_pages(&idev->pdev->dev, pgmap);
+	if (IS_ERR(addr)) {
+		pci_err(idev->pdev, "iopmem: devm_memremap_pages failed: %pe\n", addr);
+		return PTR_ERR(addr);
+	}
+	return 0;
+}
+
+struct iopmem_p2pdma_window {
+	struct pci_dev *pdev;
+	void *addr;
+	size_t size;
+};
+
+static void p2pdma_window_free(void *data)
+{
+	struct iopmem_p2pdma_window *w = data;
+
+	pci_free_p2pmem(w->pdev, w->addr, w->size);
+}
+
+/*
+ * Register the char device's window first and allocate all of it from the
+ * (then single-chunk) pool, so it lands at BAR offset 0 deterministically.
+ * Only then is the shared remainder added and published for other users.
+ */
+static int p2pdma_setup(struct iopmem_dev *idev, unsigned int share_pct)
+{
+	struct pci_dev *pdev = idev->pdev;
+	struct iopmem_p2pdma_window *w;
+	resource_size_t share;
+	phys_addr_t got;
+	int ret;
+
+	share = round_down(div_u64(idev->bar_size * share_pct, 100), SUBSECTION_SIZE);
+	idev->size = idev->bar_size - share;
+
+	ret = pci_p2pdma_add_resource(pdev, idev->bar, idev->size, 0);
+	if (ret) {
+		pci_err(pdev, "iopmem: pci_p2pdma_add_resource failed: %d\n", ret);
+		return ret;
+	}
+	w = devm_kzalloc(&pdev->dev, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	w->pdev = pdev;
+	w->size = idev->size;
+	w->addr = pci_alloc_p2pmem(pdev, w->size);
+	if (!w->addr) {
+		pci_err(pdev, "iopmem: cannot allocate the BAR window from the p2pdma pool\n");
+		return -ENOMEM;
+	}
+	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_window_free, w);
+	if (ret)
+		return ret;
+	got = virt_to_phys(w->addr);
+	if (got != idev->cpu_addr) {
+		pci_err(pdev, "iopmem: p2pdma pool returned %pa, not the BAR start\n", &got);
+		return -EINVAL;
+	}
+	if (!share)
+		return 0;
+
+	ret = pci_p2pdma_add_resource(pdev, idev->bar, share, idev->size);
+	if (ret) {
+		pci_err(pdev, "iopmem: cannot add the shared part of the BAR: %d\n", ret);
+		return ret;
+	}
+	pci_p2pmem_publish(pdev, true);
+	idev->info_flags |= IOPMEM_INFO_F_PUBLISHED;
+	return 0;
+}
+
+static const struct iopmem_backend_ops iopmem_backends[] = {
+	{ IOPMEM_BACKEND_ZONE_DEVICE, "zone-device", zone_device_setup },
+	{ IOPMEM_BACKEND_P2PDMA, "p2pdma", p2pdma_setup },
+};
+
+static const struct iopmem_backend_ops *backend_ops(u32 backend)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(iopmem_backends); i++)
+		if (iopmem_backends[i].backend == backend)
+			return &iopmem_backends[i];
+	return NULL;
+}
+
+/**
+ * iopmem_backend_name() - user-visible name of a backend.
+ * @backend: enum iopmem_backend value.
+ *
+ * Return: the name, or "unknown".
+ */
+const char *iopmem_backend_name(u32 backend)
+{
+	const struct iopmem_backend_ops *ops = backend_ops(backend);
+
+	return ops ? ops->name : "unknown";
+}
+
+/**
+ * iopmem_pages_setup() - give the claimed BAR struct pages.
+ * @idev: device whose BAR is claimed (iopmem_bar_claim()).
+ * @use_p2pdma: prefer the kernel's p2pdma provider API where it is built in.
+ * @share_pct: p2pdma backend only: percent of the BAR left in the kernel's
+ *             pool and published for in-kernel users instead of /dev/iopmemN.
+ *
+ * Sets idev->size, ->base_pfn, ->base_refs and ->backend. Device-managed.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, unsigned int share_pct)
+{
+	const struct iopmem_backend_ops *ops;
+	int ret;
+
+	/* Without CONFIG_PCI_P2PDMA the provider API is stubs that fail. */
+	if (use_p2pdma && IS_ENABLED(CONFIG_PCI_P2PDMA))
+		ops = backend_ops(IOPMEM_BACKEND_P2PDMA);
+	else
+		ops = backend_ops(IOPMEM_BACKEND_ZONE_DEVICE);
+
+	ret = ops->setup(idev, share_pct);
+	if (ret)
+		return ret;
+	idev->backend = ops->backend;
+	idev->base_pfn = PHYS_PFN(idev->cpu_addr);
+	idev->base_refs = page_ref_count(pfn_to_page(idev->base_pfn));
+	return 0;
+}
+
+/**
+ * iopmem_pages_busy() - count the window's pages that are referenced.
+ * @idev: device with pages.
+ *
+ * Return: the number of pages whose refcount is above the idle value, i.e.
+ * pinned by get_user_pages()/pin_user_pages() users such as O_DIRECT.
+ */
+unsigned long iopmem_pages_busy(const struct iopmem_dev *idev)
+{
+	unsigned long i, busy = 0;
+
+	for (i = 0; i < iopmem_nr_pages(idev); i++)
+		if (page_ref_count(pfn_to_page(idev->base_pfn + i)) != idev->base_refs)
+			busy++;
+	return busy;
+}
+
+/**
+ * iopmem_pages_wait_idle() - wait until no page of the window is pinned.
+ * @idev: device being torn down, whose user mappings are already revoked.
+ *
+ * The struct pages and the BAR go away after this; a page still pinned is
+ * DMA still in flight or a driver still holding it, and releasing the memory
+ * under it would be a use-after-free. So this waits, as memunmap_pages() does
+ * for its own references, and says what it is waiting for.
+ */
+void iopmem_pages_wait_idle(const struct iopmem_dev *idev)
+{
+	unsigned int waited_ms = 0;
+	unsigned long busy;
+
+	while ((busy = iopmem_pages_busy(idev))) {
+		if (waited_ms % 5000 == 0)
+			pci_info(idev->pdev, "iopmem: waiting for %lu pinned pages to be released\n", busy);
+		msleep(20);
+		waited_ms += 20;
+	}
+}

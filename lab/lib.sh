@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared helpers for the iopmem lab scripts. Source it; it defines functions only.
+#
+# Everything fetched or built for the lab (Debian kernel packages, the p2pdma
+# kernel build) lives in $IOPMEM_LAB_CACHE, outside the source tree, so a fresh
+# clone on the same machine reuses it. Per-clone products (the module built for
+# each lab kernel, initramfs images) live in $LAB_ROOT/build.
+
+LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LAB_ROOT=$(dirname "$LAB_DIR")
+LAB_CACHE=${IOPMEM_LAB_CACHE:-/var/cache/iopmem-lab}
+LAB_BUILD=${IOPMEM_LAB_BUILD:-$LAB_ROOT/build}
+LAB_KERNELS="6.1 6.12 p2pdma"
+
+lab_say() { printf 'lab: %s\n' "$*" >&2; }
+lab_die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
+
+# lab_need_root: the lab installs packages and writes the shared cache.
+lab_need_root() {
+	[ "$(id -u)" = 0 ] || lab_die "run as root (it installs Debian packages and writes $LAB_CACHE)"
+}
+
+# lab_apt_update: refresh package lists once per day at most.
+lab_apt_update() {
+	local stamp=$LAB_CACHE/.apt-updated
+	mkdir -p "$LAB_CACHE"
+	if [ -z "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then
+		lab_say "apt-get update"
+		apt-get update -q >/dev/null || lab_die "apt-get update failed"
+		touch "$stamp"
+	fi
+}
+
+# lab_apt_install PKG...: install the Debian packages that are missing.
+lab_apt_install() {
+	local missing=() p
+	for p in "$@"; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	done
+	[ ${#missing[@]} -eq 0 ] && return 0
+	lab_need_root
+	lab_apt_update
+	lab_say "installing ${missing[*]}"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null ||
+		lab_die "apt-get install ${missing[*]} failed"
+}
+
+# lab_hash FILE...: a short content hash of the given files (cache keys).
+lab_hash() { cat "$@" | sha256sum | cut -c1-12; }
