@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iopmem-abuse: the ways a user can hold /dev/iopmemN wrong, and what the
+ * driver must answer; and unbinding the device under live mappings.
+ *
+ *   iopmem-abuse info DEV        print IOPMEM_IOC_INFO as key=value lines
+ *   iopmem-abuse bad DEV         bad mmap/ioctl/permission cases
+ *   iopmem-abuse unbind DEV BDF  unbind with live mappings, then rebind
+ *
+ * Prints "ok - ..." / "not ok - ..." per check; exits with the failure count.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "iopmem_map.h"
+
+static int failures;
+
+static void check(int cond, const char *what, int err)
+{
+	if (cond) {
+		printf("ok - %s\n", what);
+	} else {
+		printf("not ok - %s (errno %d %s)\n", what, err, strerror(err));
+		failures++;
+	}
+}
+
+/* mmap that reports errno (0 on success, the mapping unmapped again). */
+static int try_mmap(int fd, size_t len, int prot, int flags, off_t off)
+{
+	void *p = mmap(NULL, len, prot, flags, fd, off);
+
+	if (p == MAP_FAILED)
+		return errno;
+	munmap(p, len);
+	return 0;
+}
+
+static int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, strlen(val));
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+static int cmd_info(const char *dev)
+{
+	struct iopmem_info i;
+	int fd = open(dev, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || ioctl(fd, IOPMEM_IOC_INFO, &i) < 0) {
+		perror(dev);
+		return 1;
+	}
+	printf("abi_version=%u\npci_dev=%04x:%02x:%02x.%u\nbar=%u\nbackend=%u\nmemtype=%u\n"
+	       "flags=%#x\nsize=%llu\nbar_size=%llu\ncpu_addr=%#llx\nbus_addr=%#llx\n",
+	       i.abi_version, i.pci_domain, i.pci_bus, i.pci_dev, i.pci_fn, i.bar, i.backend,
+	       i.memtype, i.flags, (unsigned long long)i.size, (unsigned long long)i.bar_size,
+	       (unsigned long long)i.cpu_addr, (unsigned long long)i.bus_addr);
+	close(fd);
+	return 0;
+}
+
+static void bad_mmaps(const struct tmap *m, const char *dev)
+{
+	size_t size = m->info.size, pg = (size_t)sysconf(_SC_PAGESIZE);
+	int rw = PROT_READ | PROT_WRITE, err, fd;
+
+	err = try_mmap(m->fd, pg, rw, MAP_PRIVATE, 0);
+	check(err == EINVAL, "MAP_PRIVATE is refused with EINVAL", err);
+	err = try_mmap(m->fd, size + pg, rw, MAP_SHARED, 0);
+	check(err == ENXIO, "a mapping longer than the BAR is refused with ENXIO", err);
+	err = try_mmap(m->fd, pg, rw, MAP_SHARED, (off_t)size);
+	check(err == ENXIO, "a mapping at offset == size is refused with ENXIO", err);
+	err = try_mmap(m->fd, pg, rw, MAP_SHARED, (off_t)(size - pg));
+	check(err == 0, "the last page maps", err);
+	err = try_mmap(m->fd, pg, rw, MAP_SHARED, 100);
+	check(err == EINVAL, "an unaligned offset is refused with EINVAL", err);
+	err = try_mmap(m->fd, 3 * pg + 100, rw, MAP_SHARED, 0);
+	check(err == 0, "a length that is not a page multiple maps", err);
+
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	err = fd < 0 ? errno : try_mmap(fd, pg, rw, MAP_SHARED, 0);
+	check(err == EACCES, "PROT_WRITE over a read-only fd is refused with EACCES", err);
+	if (fd >= 0)
+		close(fd);
+}
+
+static void bad_misc(struct tmap *m)
+{
+	size_t pg = (size_t)sysconf(_SC_PAGESIZE);
+	void *p;
+	int err;
+
+	err = ioctl(m->fd, _IO(IOPMEM_IOC_MAGIC, 0x7f)) < 0 ? errno : 0;
+	check(err == ENOTTY, "an unknown ioctl fails with ENOTTY", err);
+
+	p = mremap(m->p, m->len, m->len + 16 * pg, MREMAP_MAYMOVE);
+	err = p == MAP_FAILED ? errno : 0;
+	check(p == MAP_FAILED, "mremap() cannot grow a mapping", err);
+	if (p != MAP_FAILED)
+		m->p = p;
+}
+
+/* A forked child writes through its own mapping; the parent must see it. */
+static void shared_between_processes(struct tmap *m, const char *dev)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		struct tmap c;
+
+		if (tmap_open(&c, dev, 8 * 4096))
+			_exit(3);
+		memset(c.p + 5 * 4096, 0xa5, 4096);
+		/* And through the inherited mapping, after fork(). */
+		m->p[6 * 4096] = 0x5a;
+		tmap_close(&c);
+		_exit(0);
+	}
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && m->p[5 * 4096] == 0xa5 &&
+		      m->p[5 * 4096 + 4095] == 0xa5 && m->p[6 * 4096] == 0x5a,
+	      "two processes (and a fork()ed mapping) share the BAR", 0);
+}
+
+static void unprivileged(const char *dev)
+{
+	pid_t pid = fork();
+	int st = 0;
+
+	if (pid == 0) {
+		int fd;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(3);
+		fd = open(dev, O_RDWR | O_CLOEXEC);
+		_exit(fd < 0 && errno == EACCES ? 0 : 1);
+	}
+	waitpid(pid, &st, 0);
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "an unprivileged user gets EACCES", 0);
+}
+
+static int cmd_bad(const char *dev)
+{
+	struct tmap m;
+	int err = tmap_open(&m, dev, 16 * 4096);
+
+	check(err == 0, "open, INFO and a 64 KiB shared mapping work", -err);
+	if (err)
+		return failures;
+	bad_mmaps(&m, dev);
+	bad_misc(&m);
+	shared_between_processes(&m, dev);
+	unprivileged(dev);
+	tmap_close(&m);
+	return failures;
+}
+
+/*
+ * Unbind while a child holds a mapping: the child's next touch must raise
+ * SIGBUS, the parent's open fd must answer ENODEV, and after a rebind the BAR
+ * must be back with its bytes.
+ */
+static int cmd_unbind(const char *dev, const char *bdf)
+{
+	int go[2], err, st = 0;
+	struct tmap m;
+	pid_t pid;
+	char c;
+
+	if (tmap_open(&m, dev, 1 << 20) || pipe(go)) {
+		perror(dev);
+		return 1;
+	}
+	memset(m.p, 0x3c, 1 << 20);
+	pid = fork();
+	if (pid == 0) {
+		volatile uint8_t *p = m.p;
+
+		if (read(go[0], &c, 1) != 1)
+			_exit(4);
+		p[4096] = 1; /* must not return */
+		_exit(0);
+	}
+	err = sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf);
+	check(err == 0, "unbind with live mappings completes", -err);
+	check(write(go[1], "x", 1) == 1, "child told to touch its mapping", errno);
+	waitpid(pid, &st, 0);
+	check(WIFSIGNALED(st) && WTERMSIG(st) == SIGBUS, "the child's next touch raises SIGBUS", 0);
+	err = ioctl(m.fd, IOPMEM_IOC_INFO, &m.info) < 0 ? errno : 0;
+	check(err == ENODEV, "INFO on a file opened before unbind fails with ENODEV", err);
+	err = try_mmap(m.fd, 4096, PROT_READ, MAP_SHARED, 0);
+	check(err == ENODEV, "mmap on a file opened before unbind fails with ENODEV", err);
+	tmap_close(&m);
+
+	err = sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf);
+	check(err == 0, "rebind succeeds", -err);
+	err = tmap_open(&m, dev, 1 << 20);
+	check(err == 0, "the node is back after rebind", -err);
+	if (!err) {
+		check(m.p[0] == 0x3c && m.p[(1 << 20) - 1] == 0x3c, "the BAR's bytes survived", 0);
+		tmap_close(&m);
+	}
+	return failures;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc == 3 && !strcmp(argv[1], "info"))
+		return cmd_info(argv[2]);
+	if (argc == 3 && !strcmp(argv[1], "bad"))
+		return cmd_bad(argv[2]);
+	if (argc == 4 && !strcmp(argv[1], "unbind"))
+		return cmd_unbind(argv[2], argv[3]);
+	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind DEV BDF\n");
+	return 2;
+}

@@ -1,0 +1,102 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest half of tests/lab-p2p: run inside lab/run. Moves bytes between the
+# NVMe namespaces and the iopmem BAR (the host verifies them afterwards),
+# then checks bad input, BAR refusals and unbind with live mappings.
+# P2P_EXPECT=p2p: transfers must succeed; =refuse: the kernel must refuse
+# the P2P path with EREMOTEIO (and nothing may reach the BAR through RAM).
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+dio=$here/iopmem-dio abuse=$here/iopmem-abuse
+dev=/dev/iopmem0 sys=/sys/class/iopmem/iopmem0
+expect=${P2P_EXPECT:-p2p}
+
+t() { # DESC CMD...: one check
+	local desc=$1
+	shift
+	if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fi
+}
+refused() { # CMD...: the command must fail with EREMOTEIO (exit 121)
+	"$@"
+	[ $? = 121 ]
+}
+info_matches_sysfs() {
+	local k v want
+	while IFS== read -r k v; do
+		case $k in
+		backend) want=$(case $(cat $sys/backend) in zone-device) echo 1 ;; p2pdma) echo 2 ;; esac) ;;
+		memtype) want=$(case $(cat $sys/memtype) in uc) echo 1 ;; wc) echo 2 ;; esac) ;;
+		*) want=$(cat "$sys/$k") ;;
+		esac
+		[ "$v" = "$want" ] || { echo "# INFO $k=$v but sysfs says $want"; return 1; }
+	done < <("$abuse" info $dev)
+}
+pinned_zero() { [ "$(cat $sys/pages_pinned)" = 0 ]; }
+backend_is() { [ "$(cat $sys/backend)" = "$1" ]; }
+
+echo "# $(uname -r), topology $LAB_TOPO, $(cat $sys/pci_dev) BAR $(cat $sys/bar), $(cat $sys/backend), $(cat $sys/memtype)"
+t "INFO ioctl agrees with sysfs" info_matches_sysfs
+if [ "$LAB_P2PDMA" = y ]; then
+	t "the kernel's p2pdma provider API is used" backend_is p2pdma
+else
+	t "iopmem's own ZONE_DEVICE registration is used" backend_is zone-device
+fi
+t "the BAR is mapped write-combining (PAT)" grep -q "$(printf '%016x' "$(cat $sys/cpu_addr)")-.* write-combining" /sys/kernel/debug/x86/pat_memtype_list
+
+if [ "$expect" = p2p ]; then
+	# Layout shared with tests/lab-p2p, which checks the bytes on the host.
+	# BAR [0, 1M) is scratch for the abuse checks below.
+	t "NVMe -> BAR: 16 MiB O_DIRECT read into the mapping" "$dio" read $dev /dev/nvme0n1 8M 0 16M
+	t "BAR -> NVMe: 8 MiB O_DIRECT write from the mapping" "$dio" write $dev /dev/nvme0n1 32M 64M 8M
+	t "NVMe -> BAR: 4 MiB io_uring read" "$dio" read --uring $dev /dev/nvme0n1 24M 16M 4M
+	t "BAR -> second NVMe: 4 MiB io_uring write" "$dio" write --uring $dev /dev/nvme1n1 24M 0 4M
+else
+	t "NVMe -> BAR by O_DIRECT is refused with EREMOTEIO" refused "$dio" read $dev /dev/nvme0n1 8M 0 16M
+	t "BAR -> NVMe by O_DIRECT is refused with EREMOTEIO" refused "$dio" write $dev /dev/nvme0n1 32M 64M 8M
+	t "NVMe -> BAR by io_uring is refused with EREMOTEIO" refused "$dio" read --uring $dev /dev/nvme0n1 24M 16M 4M
+fi
+t "no page stays pinned after the transfers" pinned_zero
+
+"$abuse" bad $dev
+
+# BAR refusals, reported in the kernel log with the reason.
+bdf=$(cat $sys/pci_dev)
+probe_with_bar() { # BDF BAR: try to bind iopmem to BAR of BDF; must fail
+	echo "$2" >/sys/module/iopmem/parameters/bar
+	echo iopmem >"/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
+	echo >"/sys/bus/pci/devices/$1/driver_override"
+	echo -1 >/sys/module/iopmem/parameters/bar
+	[ ! -e "/sys/bus/pci/drivers/iopmem/$1" ]
+}
+io_bar_device() { # prints "BDF BAR" of an unbound function with an I/O BAR
+	local d i flags
+	for d in /sys/bus/pci/devices/*; do
+		[ -e "$d/driver" ] && continue
+		i=0
+		while read -r _ _ flags; do
+			if [ $i -lt 6 ] && (((flags & 0x100) != 0)); then
+				echo "${d##*/} $i"
+				return
+			fi
+			i=$((i + 1))
+		done <"$d/resource"
+	done
+}
+logged() { dmesg | grep -q "$1"; }
+
+"$abuse" unbind $dev "$bdf"
+echo "$bdf" >/sys/bus/pci/drivers/iopmem/unbind
+t "a 256-byte BAR is refused" probe_with_bar "$bdf" 0
+t "... with the reason in the kernel log" logged "iopmem: BAR 0 .* is smaller than 2 MiB"
+t "a BAR index past 5 is refused" probe_with_bar "$bdf" 6
+read -r iodev iobar < <(io_bar_device)
+if [ -n "${iodev:-}" ]; then
+	t "an I/O port BAR ($iodev BAR $iobar) is refused" probe_with_bar "$iodev" "$iobar"
+	t "... with the reason in the kernel log" logged "iopmem: BAR $iobar .* is an I/O port BAR"
+else
+	echo "not ok - no unbound function with an I/O BAR to test the refusal on"
+fi
+echo "$bdf" >/sys/bus/pci/drivers/iopmem/bind
+t "the BAR binds again with its default BAR" test -e $dev
+t "the module unloads cleanly" rmmod iopmem
