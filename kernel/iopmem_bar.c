@@ -64,8 +64,10 @@ static const struct iopmem_bar_rule iopmem_bar_rules[] = {
 	{ bar_absent, "is not implemented by the device" },
 	{ bar_is_io, "is an I/O port BAR; only memory BARs can be mapped" },
 	{ bar_not_mem, "is not a memory BAR" },
-	{ bar_unassigned, "has no address assigned (firmware out of MMIO space? enable above-4G decoding)" },
-	{ bar_too_small, "is smaller than 2 MiB, the smallest unit ZONE_DEVICE can give struct pages" },
+	{ bar_unassigned,
+	  "has no address assigned (firmware out of MMIO space? enable above-4G decoding)" },
+	{ bar_too_small,
+	  "is smaller than 2 MiB, the smallest unit ZONE_DEVICE can give struct pages" },
 	{ bar_misaligned, "is not 2 MiB aligned, as ZONE_DEVICE requires" },
 };
 

@@ -64,7 +64,7 @@ struct iopmem_dev {
 	void __iomem *io;
 	struct dev_pagemap pgmap;
 	bool alive;
-	struct mutex lock;
+	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;
 };
 

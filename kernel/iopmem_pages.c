@@ -203,7 +203,8 @@ void iopmem_pages_wait_idle(const struct iopmem_dev *idev)
 
 	while ((busy = iopmem_pages_busy(idev))) {
 		if (waited_ms % 5000 == 0)
-			pci_info(idev->pdev, "iopmem: waiting for %lu pinned pages to be released\n", busy);
+			pci_info(idev->pdev, "iopmem: waiting for %lu pinned pages to be released\n",
+				 busy);
 		msleep(20);
 		waited_ms += 20;
 	}

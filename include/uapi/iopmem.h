@@ -35,7 +35,8 @@ enum iopmem_memtype {
 /* iopmem_info.flags */
 #define IOPMEM_INFO_F_PREFETCHABLE (1U << 0) /* the BAR is prefetchable */
 #define IOPMEM_INFO_F_64BIT        (1U << 1) /* the BAR is a 64-bit BAR */
-#define IOPMEM_INFO_F_PUBLISHED    (1U << 2) /* part of the BAR is published to in-kernel p2pdma users */
+/* part of the BAR is published to in-kernel p2pdma users */
+#define IOPMEM_INFO_F_PUBLISHED    (1U << 2)
 
 /**
  * struct iopmem_info - what a /dev/iopmemN node maps.
