@@ -6,11 +6,14 @@
  *   iopmem-abuse info DEV        print IOPMEM_IOC_INFO as key=value lines
  *   iopmem-abuse bad DEV         bad mmap/ioctl/permission cases
  *   iopmem-abuse unbind DEV BDF  unbind with live mappings, then rebind
+ *   iopmem-abuse pin DEV BDF     unbind while pages are pinned must wait
  *
  * Prints "ok - ..." / "not ok - ..." per check; exits with the failure count.
  */
 #define _GNU_SOURCE
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -215,14 +218,80 @@ static int cmd_unbind(const char *dev, const char *bdf)
 	return failures;
 }
 
+static long pinned_pages(const char *dev)
+{
+	char path[128], buf[32] = "";
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/iopmem/%s/pages_pinned", strrchr(dev, '/') + 1);
+	f = fopen(path, "re");
+	if (f && fgets(buf, sizeof(buf), f))
+		n = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
+}
+
+/*
+ * vmsplice() takes page references that last while the data sits unread in
+ * the pipe: a deterministic stand-in for DMA in flight. Unbind must wait for
+ * them, and finish once they are dropped. Kernel p2pdma pages are not handed
+ * to such CPU-side users at all (no FOLL_PCI_P2PDMA): vmsplice must fail.
+ */
+static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
+{
+	struct iovec iov;
+	struct tmap m;
+	int pfd[2], st = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (tmap_open(&m, dev, 16 * 4096) || pipe(pfd)) {
+		perror(dev);
+		return 1;
+	}
+	memset(m.p, 0x77, 4 * 4096);
+	iov.iov_base = m.p;
+	iov.iov_len = 4 * 4096;
+	n = vmsplice(pfd[1], &iov, 1, 0);
+	if (p2pdma) {
+		check(n < 0, "p2pdma pages are not handed to vmsplice (CPU-side GUP)", errno);
+		tmap_close(&m);
+		return failures;
+	}
+	check(n == 4 * 4096, "vmsplice pins 4 BAR pages into a pipe", errno);
+	check(pinned_pages(dev) == 4, "pages_pinned counts them", 0);
+	pid = fork();
+	if (pid == 0) {
+		/* The pipe must not stay open here, or its pages never drop. */
+		close(pfd[0]);
+		close(pfd[1]);
+		_exit(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) ? 1 : 0);
+	}
+	sleep(2);
+	check(waitpid(pid, &st, WNOHANG) == 0, "unbind waits while the pages are pinned", 0);
+	close(pfd[0]); /* drops the pipe's page references */
+	close(pfd[1]);
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "unbind completes once they are released", 0);
+	tmap_close(&m);
+	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
+	return failures;
+}
+
 int main(int argc, char **argv)
 {
+	/* Line by line, so a hang shows where it is in the lab's console log. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc == 3 && !strcmp(argv[1], "info"))
 		return cmd_info(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "bad"))
 		return cmd_bad(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "unbind"))
 		return cmd_unbind(argv[2], argv[3]);
-	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind DEV BDF\n");
+	if (argc == 5 && !strcmp(argv[1], "pin"))
+		return cmd_pin(argv[2], argv[3], !strcmp(argv[4], "p2pdma"));
+	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind DEV BDF | pin DEV BDF BACKEND\n");
 	return 2;
 }

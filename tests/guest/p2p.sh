@@ -57,6 +57,17 @@ else
 fi
 t "no page stays pinned after the transfers" pinned_zero
 
+nvme0_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")
+nvme1_bdf=$(basename "$(readlink -f /sys/block/nvme1n1/device/device)")
+if [ "$LAB_TOPO" = iommu ]; then
+	t "the IOMMU translates the NVMe controller's DMA" grep -q '^DMA' "/sys/bus/pci/devices/$nvme0_bdf/iommu_group/type"
+fi
+if [ "$LAB_P2PDMA" = y ]; then
+	t "iopmem's BAR is a kernel p2pdma provider, part of it published" \
+		grep -qx 1 "/sys/bus/pci/devices/$(cat $sys/pci_dev)/p2pmem/published"
+	t "the second NVMe's CMB is a kernel p2pdma provider next to it" test -e "/sys/bus/pci/devices/$nvme1_bdf/p2pmem/size"
+fi
+
 "$abuse" bad $dev
 
 # BAR refusals, reported in the kernel log with the reason.
@@ -86,6 +97,29 @@ io_bar_device() { # prints "BDF BAR" of an unbound function with an I/O BAR
 logged() { dmesg | grep -q "$1"; }
 
 "$abuse" unbind $dev "$bdf"
+"$abuse" pin $dev "$bdf" "$(cat $sys/backend)"
+
+# Unbind while an O_DIRECT read is DMAing into the BAR: teardown must wait for
+# the pinned pages; the read either completes or fails cleanly (EFAULT once its
+# mapping is revoked). Same NVMe -> BAR layout as above, so the host checks hold.
+unbind_during_dma() {
+	local pid i rc
+	"$dio" read $dev /dev/nvme0n1 8M 0 20M >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < 100; i++)); do
+		[ "$(cat $sys/pages_pinned 2>/dev/null || echo 0)" != 0 ] && break
+		read -r -t 0.01 <>/dev/ttyS0 2>/dev/null
+	done
+	echo "$bdf" >/sys/bus/pci/drivers/iopmem/unbind
+	wait $pid
+	rc=$?
+	echo "# read ended with $rc; $(dmesg | grep -c 'waiting for .* pinned pages') waits logged"
+	echo "$bdf" >/sys/bus/pci/drivers/iopmem/bind
+	[ $rc = 0 ] || [ $rc = 14 ]
+}
+if [ "$expect" = p2p ]; then
+	t "unbind during O_DIRECT DMA completes; the I/O ends cleanly" unbind_during_dma
+fi
 echo "$bdf" >/sys/bus/pci/drivers/iopmem/unbind
 t "a 256-byte BAR is refused" probe_with_bar "$bdf" 0
 t "... with the reason in the kernel log" logged "iopmem: BAR 0 .* is smaller than 2 MiB"
