@@ -48,11 +48,18 @@ lab_apt_install() {
 # lab_hash FILE...: a short content hash of the given files (cache keys).
 lab_hash() { cat "$@" | sha256sum | cut -c1-12; }
 
-# lab_topology NAME: load topology NAME (TOPO_DESC, TOPO_MACHINE, TOPO_APPEND,
-# TOPO_ARGS). Topology files place the lab's three devices, described here.
+# lab_topology NAME: load topology NAME. Topology files place the lab's three
+# devices, described here, and set TOPO_DESC, TOPO_ARGS (QEMU devices),
+# TOPO_MACHINE (q35 options), TOPO_APPEND (kernel command line), TOPO_CPU and
+# TOPO_P2PDMA: "p2p" if the kernel's p2pdma rules allow NVMe <-> BAR, else
+# "refuse".
 lab_topology() {
 	[ -f "$LAB_DIR/topologies/$1.sh" ] ||
 		lab_die "unknown topology '$1' (choose from: $(cd "$LAB_DIR/topologies" && ls | sed 's/\.sh$//' | xargs))"
+	# EPYC: AMD family 17h, which the kernel's p2pdma rules trust for P2P
+	# through the root complex.
+	TOPO_CPU=EPYC
+	TOPO_P2PDMA=p2p
 	LAB_NVME0="nvme,serial=lab-nvme0,drive=nvm0"
 	LAB_NVME1="nvme,serial=lab-nvme1,drive=nvm1,cmb_size_mb=16"
 	LAB_SHM="ivshmem-plain,memdev=shm0"

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # ivshmem behind a second host bridge (pxb-pcie), the NVMe controllers on the
-# first: P2P would have to cross host bridges, which the kernel's p2pdma
-# rules only allow for whitelisted host bridges.
+# first: P2P crosses host bridges through the root complex. The kernel's
+# p2pdma rules allow that on AMD Zen CPUs (the lab's EPYC) and on whitelisted
+# host bridges only.
 TOPO_DESC="ivshmem behind a second host bridge (pxb-pcie), both NVMe controllers on root ports of the first"
 TOPO_MACHINE=""
 TOPO_APPEND=""
