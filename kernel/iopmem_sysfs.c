@@ -30,41 +30,28 @@ const char *iopmem_memtype_name(u32 memtype)
 	return "unknown";
 }
 
-static ssize_t abi_version_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", IOPMEM_ABI_VERSION);
-}
-static DEVICE_ATTR_RO(abi_version);
+/*
+ * The numeric facts come from iopmem_fill_info(), the same function that
+ * answers IOPMEM_IOC_INFO, so sysfs and the ioctl cannot disagree.
+ */
+#define IOPMEM_INFO_ATTR(field, fmt)						\
+static ssize_t field##_show(struct device *dev, struct device_attribute *attr,	\
+			    char *buf)						\
+{										\
+	struct iopmem_info info;						\
+										\
+	iopmem_fill_info(to_iopmem(dev), &info);				\
+	return sysfs_emit(buf, fmt "\n", info.field);				\
+}										\
+static DEVICE_ATTR_RO(field)
 
-static ssize_t bar_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%d\n", to_iopmem(dev)->bar);
-}
-static DEVICE_ATTR_RO(bar);
-
-static ssize_t size_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)to_iopmem(dev)->size);
-}
-static DEVICE_ATTR_RO(size);
-
-static ssize_t bar_size_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%llu\n", (unsigned long long)to_iopmem(dev)->bar_size);
-}
-static DEVICE_ATTR_RO(bar_size);
-
-static ssize_t cpu_addr_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%#llx\n", (unsigned long long)to_iopmem(dev)->cpu_addr);
-}
-static DEVICE_ATTR_RO(cpu_addr);
-
-static ssize_t bus_addr_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%#llx\n", (unsigned long long)to_iopmem(dev)->bus_addr);
-}
-static DEVICE_ATTR_RO(bus_addr);
+IOPMEM_INFO_ATTR(abi_version, "%u");
+IOPMEM_INFO_ATTR(bar, "%u");
+IOPMEM_INFO_ATTR(size, "%llu");
+IOPMEM_INFO_ATTR(bar_size, "%llu");
+IOPMEM_INFO_ATTR(cpu_addr, "%#llx");
+IOPMEM_INFO_ATTR(bus_addr, "%#llx");
+IOPMEM_INFO_ATTR(flags, "%#x");
 
 static ssize_t backend_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -77,12 +64,6 @@ static ssize_t memtype_show(struct device *dev, struct device_attribute *attr, c
 	return sysfs_emit(buf, "%s\n", iopmem_memtype_name(to_iopmem(dev)->memtype));
 }
 static DEVICE_ATTR_RO(memtype);
-
-static ssize_t flags_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	return sysfs_emit(buf, "%#x\n", to_iopmem(dev)->info_flags);
-}
-static DEVICE_ATTR_RO(flags);
 
 static ssize_t pci_dev_show(struct device *dev, struct device_attribute *attr, char *buf)
 {

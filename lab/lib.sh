@@ -63,6 +63,15 @@ lab_topology() {
 	LAB_NVME0="nvme,serial=lab-nvme0,drive=nvm0"
 	LAB_NVME1="nvme,serial=lab-nvme1,drive=nvm1,cmb_size_mb=16"
 	LAB_SHM="ivshmem-plain,memdev=shm0"
+	# The common layout: each device on its own root port of the host bridge.
+	LAB_ROOTPORTS=(
+		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
+		-device pcie-root-port,id=rp2,bus=pcie.0,chassis=2,slot=2
+		-device pcie-root-port,id=rp3,bus=pcie.0,chassis=3,slot=3
+		-device "$LAB_NVME0,bus=rp1"
+		-device "$LAB_SHM,bus=rp2"
+		-device "$LAB_NVME1,bus=rp3"
+	)
 	# shellcheck source=/dev/null
 	. "$LAB_DIR/topologies/$1.sh"
 }

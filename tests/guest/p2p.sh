@@ -11,11 +11,7 @@ dio=$here/iopmem-dio abuse=$here/iopmem-abuse
 dev=/dev/iopmem0 sys=/sys/class/iopmem/iopmem0
 expect=${P2P_EXPECT:-p2p}
 
-t() { # DESC CMD...: one check
-	local desc=$1
-	shift
-	if "$@"; then echo "ok - $desc"; else echo "not ok - $desc"; fi
-}
+. "$here/../tap.sh"
 refused() { # CMD...: the command must fail with EREMOTEIO (exit 121)
 	"$@"
 	[ $? = 121 ]
