@@ -10,13 +10,27 @@ TOPO ?= switch
 CFLAGS ?= -O2 -g
 TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror $(CFLAGS)
 GUEST_PROGS := tests/guest/iopmem-dio tests/guest/iopmem-abuse
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
 
-all: module test-progs
+all: module tools test-progs
+
+tools: tools/iopmem
+
+build/lib/%.o: lib/%.c lib/internal.h include/libiopmem.h
+	@mkdir -p build/lib
+	$(CC) $(TEST_CFLAGS) -fPIC -Iinclude -c -o $@ $<
+
+build/libiopmem.a: $(LIB_OBJS)
+	$(AR) rcs $@ $^
+
+tools/iopmem: tools/iopmem.c include/libiopmem.h build/libiopmem.a
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a
 
 module:
 	$(MAKE) -C kernel
 
-test-progs: $(GUEST_PROGS)
+test-progs: $(GUEST_PROGS) tools/iopmem
 
 tests/guest/iopmem-dio: tests/guest/iopmem-dio.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
@@ -37,6 +51,6 @@ check: setup
 
 clean:
 	-$(MAKE) -C kernel clean
-	rm -rf build $(GUEST_PROGS)
+	rm -rf build $(GUEST_PROGS) tools/iopmem
 
-.PHONY: all module test-progs setup demo check clean
+.PHONY: all module tools test-progs setup demo check clean

@@ -53,6 +53,8 @@ else
 fi
 t "no page stays pinned after the transfers" pinned_zero
 
+t "nvme0 is the first lab controller" grep -q '^lab-nvme0 *$' /sys/class/nvme/nvme0/serial
+t "nvme1 is the second, the one with the CMB" grep -q '^lab-nvme1 *$' /sys/class/nvme/nvme1/serial
 nvme0_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")
 nvme1_bdf=$(basename "$(readlink -f /sys/block/nvme1n1/device/device)")
 if [ "$LAB_TOPO" = iommu ]; then

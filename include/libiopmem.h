@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libiopmem: PCIe peer-to-peer topology for user space.
+ *
+ * Enumerates PCI functions from sysfs, rebuilds the upstream-bridge tree and
+ * answers, for a (provider, client) pair, whether and how the client can DMA
+ * into the provider's BAR, with the same rules as the kernel's p2pdma code
+ * (drivers/pci/p2pdma.c): a common upstream bridge with no ACS redirect on
+ * the path means a direct route through the switch using bus addresses;
+ * otherwise the path goes through the root complex, which only whitelisted
+ * platforms (AMD Zen CPUs, some Intel Xeon host bridges) support.
+ *
+ * The library never prints: functions return 0 or a negative errno, and
+ * iopmem_ctx_error() explains the last failure in words.
+ */
+#ifndef LIBIOPMEM_H
+#define LIBIOPMEM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define IOPMEM_LIB_VERSION "0.1.0"
+
+struct iopmem_ctx;
+
+/** How a client reaches a provider's BAR. */
+enum iopmem_path {
+	IOPMEM_PATH_SELF = 0,       /* the same function */
+	IOPMEM_PATH_SWITCH = 1,     /* turns around in a common upstream bridge (switch) */
+	IOPMEM_PATH_HOSTBRIDGE = 2, /* through the root complex of one host bridge */
+	IOPMEM_PATH_CROSS_HB = 3,   /* through the root complex, across host bridges */
+	IOPMEM_PATH_NONE = 4,       /* no supported path */
+};
+
+/** One PCI function as sysfs shows it. */
+struct iopmem_func {
+	char bdf[16];          /* domain:bus:dev.fn, e.g. "0000:01:00.0" */
+	uint16_t vendor;
+	uint16_t device;
+	uint32_t class_code;   /* 24-bit class code */
+	int upstream;          /* index of its upstream bridge, -1 on a root bus */
+	char host_bridge[16];  /* e.g. "pci0000:00" */
+	int acs_redirect;      /* bridge redirects P2P upstream (ACS RR/CR/EC): 1, 0, or -1 unknown */
+	int is_bridge;
+	int has_mem_bar;       /* has a memory BAR of at least 2 MiB */
+	char driver[32];       /* bound driver, "" if none */
+	int iommu_group;       /* -1 if none */
+	int iommu_translates;  /* its IOMMU domain translates DMA (type DMA/DMA-FQ) */
+};
+
+/** The answer for one (provider, client) pair. */
+struct iopmem_verdict {
+	enum iopmem_path path;
+	int distance;          /* the kernel's p2pdma distance; -1 when path is NONE */
+	int use_bus_addr;      /* the client must target the BAR's PCI bus address */
+	int via_iommu;         /* the client's DMA goes through a translating IOMMU */
+	int hops[32];          /* indices: provider ... common bridge ... client */
+	int nhops;
+	char reason[512];      /* one sentence a person can act on */
+};
+
+int iopmem_ctx_new(struct iopmem_ctx **ctx, const char *root);
+void iopmem_ctx_free(struct iopmem_ctx *ctx);
+const char *iopmem_ctx_error(const struct iopmem_ctx *ctx);
+
+size_t iopmem_func_count(const struct iopmem_ctx *ctx);
+const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t index);
+int iopmem_func_find(struct iopmem_ctx *ctx, const char *name);
+
+int iopmem_cpu_trusted(const struct iopmem_ctx *ctx);
+int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,
+		       struct iopmem_verdict *verdict);
+const char *iopmem_path_name(enum iopmem_path path);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBIOPMEM_H */

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: MIT
+/* The libiopmem context: a snapshot of the PCI topology under a root. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap);
+	va_end(ap);
+	return err;
+}
+
+/**
+ * iopmem_ctx_new() - snapshot the PCI topology.
+ * @out: the new context.
+ * @root: NULL or "/" for this system; else a directory shaped like "/"
+ *        (sys/bus/pci/devices, sys/devices, proc/cpuinfo), e.g. a fake tree.
+ *
+ * Return: 0, or a negative errno (with *out set so iopmem_ctx_error() can
+ * explain; free it with iopmem_ctx_free()).
+ */
+int iopmem_ctx_new(struct iopmem_ctx **out, const char *root)
+{
+	struct iopmem_ctx *ctx = calloc(1, sizeof(*ctx));
+
+	*out = ctx;
+	if (!ctx)
+		return -ENOMEM;
+	if (root && strcmp(root, "/")) {
+		if (strlen(root) >= sizeof(ctx->root))
+			return ctx_fail(ctx, -ENAMETOOLONG, "root path too long");
+		snprintf(ctx->root, sizeof(ctx->root), "%s", root);
+	}
+	cpu_read(ctx);
+	return pci_enumerate(ctx);
+}
+
+void iopmem_ctx_free(struct iopmem_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	free(ctx->funcs);
+	free(ctx);
+}
+
+const char *iopmem_ctx_error(const struct iopmem_ctx *ctx)
+{
+	return ctx && ctx->error[0] ? ctx->error : "no error";
+}
+
+size_t iopmem_func_count(const struct iopmem_ctx *ctx)
+{
+	return ctx->nfuncs;
+}
+
+const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t index)
+{
+	return index < ctx->nfuncs ? &ctx->funcs[index] : NULL;
+}
+
+static int index_of(const struct iopmem_ctx *ctx, const char *bdf)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->nfuncs; i++)
+		if (!strcmp(ctx->funcs[i].bdf, bdf))
+			return (int)i;
+	return -1;
+}
+
+/* The PCI function a device node belongs to: the last BDF in its sysfs path. */
+static int node_to_index(struct iopmem_ctx *ctx, const char *name)
+{
+	static const char *const classes[] = { "block", "iopmem", "nvme", "net", "misc" };
+	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	char path[512], real[PATH_MAX], *tok, *save = NULL, bdf[16] = "";
+	size_t i;
+
+	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
+		sysfs_path(ctx, path, sizeof(path), "/sys/class/%s/%s", classes[i], base);
+		if (realpath(path, real))
+			break;
+	}
+	if (i == sizeof(classes) / sizeof(classes[0]))
+		return ctx_fail(ctx, -ENODEV, "%s: no such device node in sysfs", name);
+	for (tok = strtok_r(real, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
+		unsigned int d, b, dv, fn;
+		char tail;
+
+		if (strlen(tok) == 12 && sscanf(tok, "%4x:%2x:%2x.%1u%c", &d, &b, &dv, &fn, &tail) == 4)
+			snprintf(bdf, sizeof(bdf), "%s", tok);
+	}
+	if (!bdf[0])
+		return ctx_fail(ctx, -ENODEV, "%s is not a PCI device", name);
+	return index_of(ctx, bdf);
+}
+
+/**
+ * iopmem_func_find() - look a PCI function up by name.
+ * @ctx: the context.
+ * @name: "0000:01:00.0", "01:00.0" (domain 0) or a device node such as
+ *        "/dev/nvme0n1" or "/dev/iopmem0".
+ *
+ * Return: its index, or a negative errno (iopmem_ctx_error() says why).
+ */
+int iopmem_func_find(struct iopmem_ctx *ctx, const char *name)
+{
+	char bdf[32];
+	int idx;
+
+	if (name[0] == '/' || isalpha((unsigned char)name[0])) {
+		idx = node_to_index(ctx, name);
+		if (idx == -1)
+			return ctx_fail(ctx, -ENODEV, "%s: its PCI function is not listed", name);
+		return idx;
+	}
+	if (strlen(name) == 7)
+		snprintf(bdf, sizeof(bdf), "0000:%s", name);
+	else
+		snprintf(bdf, sizeof(bdf), "%s", name);
+	for (idx = 0; bdf[idx]; idx++)
+		bdf[idx] = (char)tolower((unsigned char)bdf[idx]);
+	idx = index_of(ctx, bdf);
+	if (idx < 0)
+		return ctx_fail(ctx, -ENODEV, "%s: no such PCI function (expected DDDD:BB:DD.F or BB:DD.F)",
+				name);
+	return idx;
+}

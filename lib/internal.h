@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: MIT */
+/* libiopmem internals: the context and the helpers its files share. */
+#ifndef LIBIOPMEM_INTERNAL_H
+#define LIBIOPMEM_INTERNAL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+#include "libiopmem.h"
+
+struct iopmem_ctx {
+	char root[256];           /* "" for the real system, else a fake tree */
+	struct iopmem_func *funcs;
+	size_t nfuncs;
+	char cpu_vendor[32];      /* from /proc/cpuinfo, "" if unknown */
+	int cpu_family;           /* -1 if unknown */
+	char error[512];
+};
+
+/* ctx.c */
+int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* sysfs.c: paths are relative to ctx->root. */
+int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+int sysfs_read(const char *path, char *buf, size_t len);
+int sysfs_read_ulong(const char *path, unsigned long *val);
+int sysfs_link_name(const char *path, char *buf, size_t len);
+long sysfs_read_bin(const char *path, unsigned char *buf, size_t len);
+
+/* pci.c */
+int pci_enumerate(struct iopmem_ctx *ctx);
+int cpu_read(struct iopmem_ctx *ctx);
+
+#endif

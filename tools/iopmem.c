@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iopmem: the command-line tool.
+ *
+ *   iopmem topo [--json]            P2P matrix of the P2P-capable functions
+ *   iopmem check A B [--json]       can B DMA into A's BAR? hop by hop, and why
+ *   iopmem info [DEV] [--json]      what iopmem.ko owns
+ *   --root DIR                      read DIR/sys and DIR/proc instead of /sys, /proc
+ *
+ * Exit status: 0 ok (check: a P2P path exists), 1 check: no P2P path,
+ * 2 usage or lookup error.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libiopmem.h"
+
+struct opts {
+	int json;
+	const char *root;
+	const char *args[2];
+	int nargs;
+};
+
+static void json_str(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			putchar('\\');
+		if ((unsigned char)*s < 0x20)
+			printf("\\u%04x", *s);
+		else
+			putchar(*s);
+	}
+	putchar('"');
+}
+
+/* Endpoints worth showing in the matrix: DMA engines and BAR owners. */
+static int p2p_relevant(const struct iopmem_func *f)
+{
+	unsigned int base = f->class_code >> 16;
+
+	if (f->is_bridge || base == 0x06)
+		return 0;
+	return f->has_mem_bar || !strcmp(f->driver, "iopmem") || base == 0x01 || base == 0x02 ||
+	       base == 0x03 || base == 0x04 || base == 0x05 || base == 0x12;
+}
+
+static const char *func_label(const struct iopmem_func *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s %04x:%04x %s", f->bdf, f->vendor, f->device,
+		 f->driver[0] ? f->driver : "(no driver)");
+	return buf;
+}
+
+static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
+{
+	int idx[64], n = 0, i, j;
+	size_t k;
+	char label[96];
+
+	for (k = 0; k < iopmem_func_count(ctx) && n < 64; k++)
+		if (p2p_relevant(iopmem_func_get(ctx, k)))
+			idx[n++] = (int)k;
+	if (o->json) {
+		printf("{\"devices\":[");
+		for (i = 0; i < n; i++) {
+			printf(i ? "," : "");
+			json_str(iopmem_func_get(ctx, (size_t)idx[i])->bdf);
+		}
+		printf("],\"matrix\":[");
+	} else {
+		printf("P2P from column (client) into row's BAR (provider):\n%-6s", "");
+		for (j = 0; j < n; j++) {
+			snprintf(label, sizeof(label), "D%d", j);
+			printf(" %12s", label);
+		}
+		printf("\n");
+	}
+	for (i = 0; i < n; i++) {
+		if (o->json)
+			printf(i ? ",[" : "[");
+		else
+			printf("D%-5d", i);
+		for (j = 0; j < n; j++) {
+			struct iopmem_verdict v;
+
+			iopmem_p2p_verdict(ctx, idx[i], idx[j], &v);
+			if (o->json) {
+				printf(j ? "," : "");
+				json_str(iopmem_path_name(v.path));
+			} else {
+				printf(" %12s", iopmem_path_name(v.path));
+			}
+		}
+		printf(o->json ? "]" : "\n");
+	}
+	if (o->json) {
+		printf("]}\n");
+		return 0;
+	}
+	printf("\n");
+	for (i = 0; i < n; i++)
+		printf("D%-3d %s\n", i, func_label(iopmem_func_get(ctx, (size_t)idx[i]), label, sizeof(label)));
+	printf("\nSWITCH      turns around in a common PCIe switch (bus addresses, no IOMMU)\n"
+	       "HOSTBRIDGE  through the root complex of one host bridge (trusted platform)\n"
+	       "CROSS-HB    through the root complex, across host bridges (trusted platform)\n"
+	       "NONE        not supported by the kernel's P2P rules\n"
+	       "`iopmem check A B` gives the reason for any pair.\n");
+	return 0;
+}
+
+static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
+{
+	struct iopmem_verdict v;
+	char label[96];
+	int p, c, i;
+
+	p = iopmem_func_find(ctx, o->args[0]);
+	c = p < 0 ? p : iopmem_func_find(ctx, o->args[1]);
+	if (p < 0 || c < 0) {
+		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
+		return 2;
+	}
+	iopmem_p2p_verdict(ctx, p, c, &v);
+	if (o->json) {
+		printf("{\"provider\":");
+		json_str(iopmem_func_get(ctx, (size_t)p)->bdf);
+		printf(",\"client\":");
+		json_str(iopmem_func_get(ctx, (size_t)c)->bdf);
+		printf(",\"path\":");
+		json_str(iopmem_path_name(v.path));
+		printf(",\"distance\":%d,\"use_bus_addr\":%s,\"via_iommu\":%s,\"hops\":[", v.distance,
+		       v.use_bus_addr ? "true" : "false", v.via_iommu ? "true" : "false");
+		for (i = 0; i < v.nhops; i++) {
+			printf(i ? "," : "");
+			json_str(iopmem_func_get(ctx, (size_t)v.hops[i])->bdf);
+		}
+		printf("],\"reason\":");
+		json_str(v.reason);
+		printf("}\n");
+	} else {
+		printf("provider  %s\n", func_label(iopmem_func_get(ctx, (size_t)p), label, sizeof(label)));
+		printf("client    %s\n", func_label(iopmem_func_get(ctx, (size_t)c), label, sizeof(label)));
+		if (v.path != IOPMEM_PATH_NONE && v.path != IOPMEM_PATH_SELF && v.nhops > 1) {
+			printf("path     ");
+			for (i = 0; i < v.nhops; i++)
+				printf(" %s%s", iopmem_func_get(ctx, (size_t)v.hops[i])->bdf,
+				       i + 1 < v.nhops ? " ->" : "\n");
+		}
+		printf("verdict   %s\nreason    %s\n", iopmem_path_name(v.path), v.reason);
+	}
+	return v.path == IOPMEM_PATH_NONE ? 1 : 0;
+}
+
+static int read_attr(const char *root, const char *node, const char *attr, char *buf, size_t len)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/sys/class/iopmem/%s/%s", root, node, attr);
+	f = fopen(path, "re");
+	if (!f || !fgets(buf, (int)len, f)) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	fclose(f);
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+static int cmd_info(const struct opts *o)
+{
+	static const char *const attrs[] = { "pci_dev", "bar", "size", "bar_size", "cpu_addr",
+					     "bus_addr", "backend", "memtype", "flags", "pages_pinned" };
+	const char *want = o->nargs ? strrchr(o->args[0], '/') : NULL;
+	const char *root = o->root ? o->root : "";
+	char path[512], val[128];
+	struct dirent *de;
+	size_t a;
+	int shown = 0;
+	DIR *dir;
+
+	want = want ? want + 1 : (o->nargs ? o->args[0] : NULL);
+	snprintf(path, sizeof(path), "%s/sys/class/iopmem", root);
+	dir = opendir(path);
+	if (!dir) {
+		fprintf(stderr, "iopmem: iopmem.ko is not loaded (no %s)\n", path);
+		return 2;
+	}
+	printf(o->json ? "[" : "");
+	while ((de = readdir(dir))) {
+		if (de->d_name[0] == '.' || (want && strcmp(want, de->d_name)))
+			continue;
+		printf(o->json ? (shown ? ",{\"node\":" : "{\"node\":") : "%s%s\n", shown ? "\n" : "",
+		       o->json ? "" : de->d_name);
+		if (o->json)
+			json_str(de->d_name);
+		for (a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			if (read_attr(root, de->d_name, attrs[a], val, sizeof(val)))
+				continue;
+			if (o->json) {
+				printf(",");
+				json_str(attrs[a]);
+				printf(":");
+				json_str(val);
+			} else {
+				printf("  %-13s %s\n", attrs[a], val);
+			}
+		}
+		printf(o->json ? "}" : "");
+		shown++;
+	}
+	closedir(dir);
+	printf(o->json ? "]\n" : "");
+	if (want && !shown) {
+		fprintf(stderr, "iopmem: %s is not an iopmem device\n", o->args[0]);
+		return 2;
+	}
+	return 0;
+}
+
+static int usage(FILE *f, int ret)
+{
+	fprintf(f, "usage: iopmem [--json] [--root DIR] topo\n"
+		   "       iopmem [--json] [--root DIR] check PROVIDER CLIENT\n"
+		   "       iopmem [--json] [--root DIR] info [DEV]\n"
+		   "       iopmem --version\n"
+		   "Devices: 0000:01:00.0, 01:00.0, /dev/nvme0n1, /dev/iopmem0.\n"
+		   "check exits 0 when CLIENT can DMA into PROVIDER's BAR, 1 when not, 2 on errors.\n");
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct iopmem_ctx *ctx = NULL;
+	struct opts o = { 0 };
+	const char *cmd = NULL;
+	int i, ret;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--json"))
+			o.json = 1;
+		else if (!strcmp(argv[i], "--root") && i + 1 < argc)
+			o.root = argv[++i];
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return usage(stdout, 0);
+		else if (!strcmp(argv[i], "--version"))
+			return printf("iopmem %s\n", IOPMEM_LIB_VERSION) < 0;
+		else if (argv[i][0] == '-' && argv[i][1])
+			return usage(stderr, 2);
+		else if (!cmd)
+			cmd = argv[i];
+		else if (o.nargs < 2)
+			o.args[o.nargs++] = argv[i];
+		else
+			return usage(stderr, 2);
+	}
+	if (!cmd)
+		return usage(stderr, 2);
+	if (!strcmp(cmd, "info") && o.nargs <= 1)
+		return cmd_info(&o);
+	if (!(!strcmp(cmd, "topo") && o.nargs == 0) && !(!strcmp(cmd, "check") && o.nargs == 2))
+		return usage(stderr, 2);
+
+	ret = iopmem_ctx_new(&ctx, o.root);
+	if (ret) {
+		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
+		iopmem_ctx_free(ctx);
+		return 2;
+	}
+	ret = !strcmp(cmd, "topo") ? cmd_topo(ctx, &o) : cmd_check(ctx, &o);
+	iopmem_ctx_free(ctx);
+	return ret;
+}
