@@ -7,7 +7,7 @@
 # the P2P path with EREMOTEIO (and nothing may reach the BAR through RAM).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-dio=$here/iopmem-dio abuse=$here/iopmem-abuse
+dio=$here/iopmem-dio abuse=$here/iopmem-abuse cli=$here/../../tools/iopmem
 dev=/dev/iopmem0 sys=/sys/class/iopmem/iopmem0
 expect=${P2P_EXPECT:-p2p}
 
@@ -38,6 +38,21 @@ else
 	t "iopmem's own ZONE_DEVICE registration is used" backend_is zone-device
 fi
 t "the BAR is mapped write-combining (PAT)" grep -q "$(printf '%016x' "$(cat $sys/cpu_addr)")-.* write-combining" /sys/kernel/debug/x86/pat_memtype_list
+
+# `iopmem check` must predict the kernel's p2pdma rules (P2P_RULES, from the
+# topology file). On the p2pdma kernel those rules are also what decides
+# whether the transfers below succeed.
+check_predicts() { # CLIENT
+	"$cli" check $dev "$1"
+	case $? in
+	0) [ "${P2P_RULES:-p2p}" = p2p ] ;;
+	1) [ "${P2P_RULES:-p2p}" = refuse ] ;;
+	*) false ;;
+	esac
+}
+t "iopmem topo runs" "$cli" topo
+t "iopmem check BAR <- nvme0 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme0n1
+t "iopmem check BAR <- nvme1 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme1n1
 
 if [ "$expect" = p2p ]; then
 	# Layout shared with tests/lab-p2p, which checks the bytes on the host.
