@@ -17,7 +17,8 @@ int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *
 	int n;
 
 	va_start(ap, fmt);
-	n = vsnprintf(rel, sizeof(rel), fmt, ap);
+	/* clang-analyzer 14 misreads glibc's va_start here. */
+	n = vsnprintf(rel, sizeof(rel), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
 	if (n < 0 || (size_t)n >= sizeof(rel))
 		return -ENAMETOOLONG;
@@ -67,9 +68,10 @@ int sysfs_link_name(const char *path, char *buf, size_t len)
 	target[n] = '\0';
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
-	if (strlen(base) >= len)
+	n = (ssize_t)strlen(base);
+	if ((size_t)n >= len)
 		return -ENAMETOOLONG;
-	strcpy(buf, base);
+	memcpy(buf, base, (size_t)n + 1);
 	return 0;
 }
 

@@ -62,7 +62,6 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 {
 	int idx[64], n = 0, i, j;
 	size_t k;
-	char label[96];
 
 	for (k = 0; k < iopmem_func_count(ctx) && n < 64; k++)
 		if (p2p_relevant(iopmem_func_get(ctx, k)))
@@ -77,8 +76,10 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 	} else {
 		printf("P2P from column (client) into row's BAR (provider):\n%-6s", "");
 		for (j = 0; j < n; j++) {
-			snprintf(label, sizeof(label), "D%d", j);
-			printf(" %12s", label);
+			char col[16];
+
+			snprintf(col, sizeof(col), "D%d", j);
+			printf(" %12s", col);
 		}
 		printf("\n");
 	}
@@ -105,8 +106,11 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 		return 0;
 	}
 	printf("\n");
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		char label[96];
+
 		printf("D%-3d %s\n", i, func_label(iopmem_func_get(ctx, (size_t)idx[i]), label, sizeof(label)));
+	}
 	printf("\nSWITCH      turns around in a common PCIe switch (bus addresses, no IOMMU)\n"
 	       "HOSTBRIDGE  through the root complex of one host bridge (trusted platform)\n"
 	       "CROSS-HB    through the root complex, across host bridges (trusted platform)\n"
@@ -118,7 +122,6 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 {
 	struct iopmem_verdict v;
-	char label[96];
 	int p, c, i;
 
 	p = iopmem_func_find(ctx, o->args[0]);
@@ -145,6 +148,8 @@ static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 		json_str(v.reason);
 		printf("}\n");
 	} else {
+		char label[96];
+
 		printf("provider  %s\n", func_label(iopmem_func_get(ctx, (size_t)p), label, sizeof(label)));
 		printf("client    %s\n", func_label(iopmem_func_get(ctx, (size_t)c), label, sizeof(label)));
 		if (v.path != IOPMEM_PATH_NONE && v.path != IOPMEM_PATH_SELF && v.nhops > 1) {
@@ -253,14 +258,12 @@ int main(int argc, char **argv)
 			return usage(stdout, 0);
 		else if (!strcmp(argv[i], "--version"))
 			return printf("iopmem %s\n", IOPMEM_LIB_VERSION) < 0;
-		else if (argv[i][0] == '-' && argv[i][1])
+		else if ((argv[i][0] == '-' && argv[i][1]) || (cmd && o.nargs == 2))
 			return usage(stderr, 2);
 		else if (!cmd)
 			cmd = argv[i];
-		else if (o.nargs < 2)
-			o.args[o.nargs++] = argv[i];
 		else
-			return usage(stderr, 2);
+			o.args[o.nargs++] = argv[i];
 	}
 	if (!cmd)
 		return usage(stderr, 2);

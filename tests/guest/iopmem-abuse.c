@@ -57,7 +57,7 @@ static int sysfs_write(const char *path, const char *val)
 
 static int cmd_info(const char *dev)
 {
-	struct iopmem_info i;
+	struct iopmem_info i = { 0 };
 	int fd = open(dev, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0 || ioctl(fd, IOPMEM_IOC_INFO, &i) < 0) {
@@ -123,17 +123,17 @@ static void shared_between_processes(struct tmap *m, const char *dev)
 	if (pid == 0) {
 		struct tmap c;
 
-		if (tmap_open(&c, dev, 8 * 4096))
+		if (tmap_open(&c, dev, 8 * PG))
 			_exit(3);
-		memset(c.p + 5 * 4096, 0xa5, 4096);
+		memset(c.p + 5 * PG, 0xa5, 4096);
 		/* And through the inherited mapping, after fork(). */
-		m->p[6 * 4096] = 0x5a;
+		m->p[6 * PG] = 0x5a;
 		tmap_close(&c);
 		_exit(0);
 	}
 	waitpid(pid, &st, 0);
-	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && m->p[5 * 4096] == 0xa5 &&
-		      m->p[5 * 4096 + 4095] == 0xa5 && m->p[6 * 4096] == 0x5a,
+	check(WIFEXITED(st) && WEXITSTATUS(st) == 0 && m->p[5 * PG] == 0xa5 &&
+		      m->p[5 * PG + 4095] == 0xa5 && m->p[6 * PG] == 0x5a,
 	      "two processes (and a fork()ed mapping) share the BAR", 0);
 }
 
@@ -157,7 +157,7 @@ static void unprivileged(const char *dev)
 static int cmd_bad(const char *dev)
 {
 	struct tmap m;
-	int err = tmap_open(&m, dev, 16 * 4096);
+	int err = tmap_open(&m, dev, 16 * PG);
 
 	check(err == 0, "open, INFO and a 64 KiB shared mapping work", -err);
 	if (err)
@@ -212,7 +212,7 @@ static int cmd_unbind(const char *dev, const char *bdf)
 	err = tmap_open(&m, dev, 1 << 20);
 	check(err == 0, "the node is back after rebind", -err);
 	if (!err) {
-		check(m.p[0] == 0x3c && m.p[(1 << 20) - 1] == 0x3c, "the BAR's bytes survived", 0);
+		check(m.p[0] == 0x3c && m.p[((size_t)1 << 20) - 1] == 0x3c, "the BAR's bytes survived", 0);
 		tmap_close(&m);
 	}
 	return failures;
@@ -247,20 +247,20 @@ static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
 	ssize_t n;
 	pid_t pid;
 
-	if (tmap_open(&m, dev, 16 * 4096) || pipe(pfd)) {
+	if (tmap_open(&m, dev, 16 * PG) || pipe(pfd)) {
 		perror(dev);
 		return 1;
 	}
-	memset(m.p, 0x77, 4 * 4096);
+	memset(m.p, 0x77, 4 * PG);
 	iov.iov_base = m.p;
-	iov.iov_len = 4 * 4096;
+	iov.iov_len = 4 * PG;
 	n = vmsplice(pfd[1], &iov, 1, 0);
 	if (p2pdma) {
 		check(n < 0, "p2pdma pages are not handed to vmsplice (CPU-side GUP)", errno);
 		tmap_close(&m);
 		return failures;
 	}
-	check(n == 4 * 4096, "vmsplice pins 4 BAR pages into a pipe", errno);
+	check(n == 4 * PG, "vmsplice pins 4 BAR pages into a pipe", errno);
 	check(pinned_pages(dev) == 4, "pages_pinned counts them", 0);
 	pid = fork();
 	if (pid == 0) {

@@ -23,8 +23,12 @@ struct tmap {
 	struct iopmem_info info;
 };
 
+#define PG ((size_t)4096)
+
 static inline int tmap_open(struct tmap *m, const char *dev, size_t len)
 {
+	memset(m, 0, sizeof(*m));
+	m->p = MAP_FAILED;
 	m->fd = open(dev, O_RDWR | O_CLOEXEC);
 	if (m->fd < 0)
 		return -errno;
