@@ -121,24 +121,46 @@ void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info)
 	info->bus_addr = idev->bus_addr;
 }
 
+static long ioctl_info(struct iopmem_dev *idev, void __user *arg)
+{
+	struct iopmem_info info;
+
+	iopmem_fill_info(idev, &info);
+	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static long ioctl_p2p(struct iopmem_dev *idev, void __user *arg)
+{
+	struct iopmem_p2p_query q;
+	long ret;
+
+	if (copy_from_user(&q, arg, sizeof(q)))
+		return -EFAULT;
+	ret = iopmem_p2p_query(idev, &q);
+	/* The verdict is copied out with EREMOTEIO too: it says why. */
+	if (ret != -ENODEV && copy_to_user(arg, &q, sizeof(q)))
+		return -EFAULT;
+	return ret;
+}
+
 static long iopmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct iopmem_dev *idev = file->private_data;
-	struct iopmem_info info;
-	bool alive;
+	void __user *uarg = (void __user *)arg;
+	long ret;
 	int idx;
 
-	if (cmd != IOPMEM_IOC_INFO)
+	if (cmd != IOPMEM_IOC_INFO && cmd != IOPMEM_IOC_P2P)
 		return -ENOTTY;
-
 	idx = srcu_read_lock(&iopmem_srcu);
-	alive = iopmem_alive(idev);
-	if (alive)
-		iopmem_fill_info(idev, &info);
+	if (!iopmem_alive(idev))
+		ret = -ENODEV;
+	else if (cmd == IOPMEM_IOC_INFO)
+		ret = ioctl_info(idev, uarg);
+	else
+		ret = ioctl_p2p(idev, uarg);
 	srcu_read_unlock(&iopmem_srcu, idx);
-	if (!alive)
-		return -ENODEV;
-	return copy_to_user((void __user *)arg, &info, sizeof(info)) ? -EFAULT : 0;
+	return ret;
 }
 
 static int iopmem_open(struct inode *inode, struct file *file)

@@ -90,6 +90,10 @@ struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev);
 int iopmem_cdev_add(struct iopmem_dev *idev);
 void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
 
+/* iopmem_topo.c */
+int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q);
+const char *iopmem_p2p_path_name(u32 path);
+
 /* iopmem_sysfs.c */
 extern const struct attribute_group *iopmem_dev_groups[];
 const char *iopmem_memtype_name(u32 memtype);

@@ -4,6 +4,7 @@
  * scripts and for tools that cannot open the device node.
  */
 #include <linux/device.h>
+#include <linux/pci.h>
 #include <linux/sysfs.h>
 
 #include "iopmem_drv.h"
@@ -78,6 +79,41 @@ static ssize_t pages_pinned_show(struct device *dev, struct device_attribute *at
 }
 static DEVICE_ATTR_RO(pages_pinned);
 
+/*
+ * One line per PCI function that could DMA into the BAR (bridges left out):
+ * "BDF path distance address", the address being the bus address a client
+ * behind the same switch targets, "dma-api" for root-complex paths, "-" when
+ * there is no path. The same verdicts as IOPMEM_IOC_P2P.
+ */
+static ssize_t p2p_clients_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct iopmem_dev *idev = to_iopmem(dev);
+	struct pci_dev *client = NULL;
+	ssize_t len = 0;
+
+	for_each_pci_dev(client) {
+		struct iopmem_p2p_query q = {
+			.client_domain = pci_domain_nr(client->bus),
+			.client_bus = client->bus->number,
+			.client_dev = PCI_SLOT(client->devfn),
+			.client_fn = PCI_FUNC(client->devfn),
+		};
+
+		if ((client->class >> 16) == PCI_BASE_CLASS_BRIDGE)
+			continue;
+		iopmem_p2p_query(idev, &q);
+		if (q.flags & IOPMEM_P2P_F_BUS_ADDR)
+			len += sysfs_emit_at(buf, len, "%s %s %d %#llx\n", pci_name(client),
+					     iopmem_p2p_path_name(q.path), q.distance, q.dma_addr);
+		else
+			len += sysfs_emit_at(buf, len, "%s %s %d %s\n", pci_name(client),
+					     iopmem_p2p_path_name(q.path), q.distance,
+					     q.path == IOPMEM_P2P_NONE ? "-" : "dma-api");
+	}
+	return len;
+}
+static DEVICE_ATTR_RO(p2p_clients);
+
 static struct attribute *iopmem_dev_attrs[] = {
 	&dev_attr_abi_version.attr,
 	&dev_attr_bar.attr,
@@ -90,6 +126,7 @@ static struct attribute *iopmem_dev_attrs[] = {
 	&dev_attr_flags.attr,
 	&dev_attr_pci_dev.attr,
 	&dev_attr_pages_pinned.attr,
+	&dev_attr_p2p_clients.attr,
 	NULL,
 };
 

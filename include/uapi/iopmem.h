@@ -74,7 +74,53 @@ struct iopmem_info {
 	__u64 reserved[4];
 };
 
+/* How a client function reaches this BAR (the kernel's p2pdma rules). */
+enum iopmem_p2p_path {
+	IOPMEM_P2P_SELF = 0,       /* the client is the BAR's own function */
+	IOPMEM_P2P_SWITCH = 1,     /* common upstream bridge, no ACS redirect: bus address */
+	IOPMEM_P2P_HOSTBRIDGE = 2, /* through the root complex of one host bridge */
+	IOPMEM_P2P_CROSS_HB = 3,   /* through the root complex, across host bridges */
+	IOPMEM_P2P_NONE = 4,       /* not supported */
+};
+
+/* iopmem_p2p_query.flags */
+#define IOPMEM_P2P_F_BUS_ADDR     (1U << 0) /* dma_addr is the BAR's PCI bus address */
+#define IOPMEM_P2P_F_DMA_API      (1U << 1) /* the client must map cpu_addr with the DMA API */
+#define IOPMEM_P2P_F_ACS_REDIRECT (1U << 2) /* a port on the path redirects P2P upstream */
+#define IOPMEM_P2P_F_KERNEL_RULES (1U << 3) /* decided by the kernel's pci_p2pdma_distance() */
+
+/**
+ * struct iopmem_p2p_query - can a client function DMA into this BAR, and how?
+ * @client_domain: in: the client's PCI domain.
+ * @client_bus: in: its bus number.
+ * @client_dev: in: its device number.
+ * @client_fn: in: its function number.
+ * @pad: zero.
+ * @path: out: enum iopmem_p2p_path.
+ * @distance: out: the kernel's p2pdma distance, -1 when @path is NONE.
+ * @flags: out: IOPMEM_P2P_F_* bits.
+ * @dma_addr: out: with IOPMEM_P2P_F_BUS_ADDR, the address the client puts on
+ *            the wire for mappable byte 0; else 0. Never set for a path that
+ *            cannot work (IOPMEM_IOC_P2P then fails with EREMOTEIO).
+ * @reserved: zero.
+ */
+struct iopmem_p2p_query {
+	__u32 client_domain;
+	__u8 client_bus;
+	__u8 client_dev;
+	__u8 client_fn;
+	__u8 pad;
+	__u32 path;
+	__s32 distance;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 dma_addr;
+	__u64 reserved[2];
+};
+
 #define IOPMEM_IOC_MAGIC 0xB9
 #define IOPMEM_IOC_INFO  _IOR(IOPMEM_IOC_MAGIC, 0x00, struct iopmem_info)
+/* Fails with ENODEV for an unknown client, EREMOTEIO when path is NONE. */
+#define IOPMEM_IOC_P2P   _IOWR(IOPMEM_IOC_MAGIC, 0x01, struct iopmem_p2p_query)
 
 #endif /* _UAPI_IOPMEM_H */

@@ -7,6 +7,7 @@
  *   iopmem-abuse bad DEV         bad mmap/ioctl/permission cases
  *   iopmem-abuse unbind DEV BDF  unbind with live mappings, then rebind
  *   iopmem-abuse pin DEV BDF     unbind while pages are pinned must wait
+ *   iopmem-abuse p2p DEV BDF     print IOPMEM_IOC_P2P's verdict for client BDF
  *
  * Prints "ok - ..." / "not ok - ..." per check; exits with the failure count.
  */
@@ -233,6 +234,34 @@ static long pinned_pages(const char *dev)
 	return n;
 }
 
+static int cmd_p2p(const char *dev, const char *bdf)
+{
+	static const char *const names[] = { "SELF", "SWITCH", "HOSTBRIDGE", "CROSS-HB", "NONE" };
+	struct iopmem_p2p_query q = { 0 };
+	unsigned int d, b, s, f;
+	int fd, ret;
+
+	if (sscanf(bdf, "%x:%x:%x.%u", &d, &b, &s, &f) != 4) {
+		fprintf(stderr, "iopmem-abuse: bad BDF %s\n", bdf);
+		return 2;
+	}
+	q.client_domain = d;
+	q.client_bus = (uint8_t)b;
+	q.client_dev = (uint8_t)s;
+	q.client_fn = (uint8_t)f;
+	fd = open(dev, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		perror(dev);
+		return 2;
+	}
+	ret = ioctl(fd, IOPMEM_IOC_P2P, &q) < 0 ? errno : 0;
+	close(fd);
+	printf("path=%s errno=%d flags=%#x distance=%d dma_addr=%#llx\n",
+	       q.path < 5 ? names[q.path] : "?", ret, q.flags, q.distance,
+	       (unsigned long long)q.dma_addr);
+	return 0;
+}
+
 /*
  * vmsplice() takes page references that last while the data sits unread in
  * the pipe: a deterministic stand-in for DMA in flight. Unbind must wait for
@@ -290,8 +319,10 @@ int main(int argc, char **argv)
 		return cmd_bad(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "unbind"))
 		return cmd_unbind(argv[2], argv[3]);
+	if (argc == 4 && !strcmp(argv[1], "p2p"))
+		return cmd_p2p(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "pin"))
 		return cmd_pin(argv[2], argv[3], !strcmp(argv[4], "p2pdma"));
-	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind DEV BDF | pin DEV BDF BACKEND\n");
+	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF | pin DEV BDF BACKEND\n");
 	return 2;
 }

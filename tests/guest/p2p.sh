@@ -50,6 +50,23 @@ check_predicts() { # CLIENT
 	*) false ;;
 	esac
 }
+# The module's own verdict (IOPMEM_IOC_P2P, sysfs p2p_clients) must agree
+# with libiopmem's, hand out the bus address only for a switch path, and
+# refuse (EREMOTEIO, no address) when there is no path.
+module_agrees() { # CLIENT_NODE
+	local bdf lib mod
+	bdf=$(basename "$(readlink -f "/sys/block/${1#/dev/}/device/device")")
+	lib=$("$cli" --json check $dev "$1" | sed -n 's/.*"path":"\([A-Z-]*\)".*/\1/p')
+	mod=$("$abuse" p2p $dev "$bdf")
+	echo "# libiopmem: $lib; module: $mod; sysfs: $(grep "^$bdf " $sys/p2p_clients)"
+	case $lib in
+	SWITCH) [[ $mod == "path=SWITCH errno=0 "*" dma_addr=$(cat $sys/bus_addr)" ]] ;;
+	NONE) [[ $mod == "path=NONE errno=121 "*" dma_addr=0" ]] ;;
+	*) [[ $mod == "path=$lib errno=0 "*" dma_addr=0" ]] ;;
+	esac && grep -q "^$bdf ${lib,,} " $sys/p2p_clients
+}
+t "the module's P2P verdict for nvme0 agrees with libiopmem's" module_agrees /dev/nvme0n1
+t "the module's P2P verdict for nvme1 agrees with libiopmem's" module_agrees /dev/nvme1n1
 t "iopmem topo runs" "$cli" topo
 t "iopmem check BAR <- nvme0 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme0n1
 t "iopmem check BAR <- nvme1 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme1n1

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Can a client function DMA into the BAR, and with which address?
+ *
+ * The rules are the kernel's (drivers/pci/p2pdma.c, calc_map_type_and_dist):
+ * a common upstream bridge with no ACS redirect on the path means the traffic
+ * turns around in the switch and the client must target the BAR's PCI bus
+ * address; otherwise it goes through the root complex, which only trusted
+ * platforms forward (AMD Zen CPUs, whitelisted host bridges), and the client
+ * must map the BAR through its DMA API. Kernels without CONFIG_PCI_P2PDMA do
+ * not check this when the pages are DMA-mapped, so iopmem applies the rules
+ * itself for the devices it owns; where the kernel has p2pdma, its own
+ * pci_p2pdma_distance() has the last word so both always agree.
+ */
+#include <linux/pci.h>
+#include <linux/pci-p2pdma.h>
+#include <asm/processor.h>
+
+#include "iopmem_drv.h"
+
+/* Root complexes that forward P2P: the kernel's pci_p2pdma_whitelist[]. */
+static const struct iopmem_hb_entry {
+	u16 vendor;
+	u16 device;
+	bool same_host_bridge_only;
+} iopmem_hb_whitelist[] = {
+	{ PCI_VENDOR_ID_INTEL, 0x3c00, true },	/* Xeon E5/Core i7 */
+	{ PCI_VENDOR_ID_INTEL, 0x3c01, true },
+	{ PCI_VENDOR_ID_INTEL, 0x2f00, true },	/* Xeon E7 v3/E5 v3/Core i7 */
+	{ PCI_VENDOR_ID_INTEL, 0x2f01, true },
+	{ PCI_VENDOR_ID_INTEL, 0x2030, false },	/* Skylake-E */
+	{ PCI_VENDOR_ID_INTEL, 0x2031, false },
+	{ PCI_VENDOR_ID_INTEL, 0x2032, false },
+	{ PCI_VENDOR_ID_INTEL, 0x2033, false },
+	{ PCI_VENDOR_ID_INTEL, 0x2020, false },
+	{ PCI_VENDOR_ID_INTEL, 0x09a2, false },
+};
+
+/* CPUs whose root complex the kernel trusts for any P2P path. */
+static const struct iopmem_cpu_entry {
+	u8 vendor;
+	u8 min_family;
+} iopmem_cpu_whitelist[] = {
+	{ X86_VENDOR_AMD, 0x17 },		/* Zen and newer */
+};
+
+static bool cpu_trusted(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(iopmem_cpu_whitelist); i++)
+		if (boot_cpu_data.x86_vendor == iopmem_cpu_whitelist[i].vendor &&
+		    boot_cpu_data.x86 >= iopmem_cpu_whitelist[i].min_family)
+			return true;
+	return false;
+}
+
+static const struct iopmem_hb_entry *hb_listed(struct pci_host_bridge *host)
+{
+	struct pci_dev *root = pci_get_slot(host->bus, PCI_DEVFN(0, 0));
+	const struct iopmem_hb_entry *found = NULL;
+	size_t i;
+
+	if (!root)
+		return NULL;
+	for (i = 0; i < ARRAY_SIZE(iopmem_hb_whitelist); i++)
+		if (iopmem_hb_whitelist[i].vendor == root->vendor &&
+		    iopmem_hb_whitelist[i].device == root->device)
+			found = &iopmem_hb_whitelist[i];
+	pci_dev_put(root);
+	return found;
+}
+
+static bool hb_allows(struct pci_dev *a, struct pci_dev *b)
+{
+	struct pci_host_bridge *ha = pci_find_host_bridge(a->bus);
+	struct pci_host_bridge *hb = pci_find_host_bridge(b->bus);
+	const struct iopmem_hb_entry *ea = hb_listed(ha);
+	const struct iopmem_hb_entry *eb = hb_listed(hb);
+
+	if (ha == hb)
+		return ea;
+	return ea && eb && !ea->same_host_bridge_only && !eb->same_host_bridge_only;
+}
+
+static bool acs_redirects(struct pci_dev *dev)
+{
+	int pos = pci_find_ext_capability(dev, PCI_EXT_CAP_ID_ACS);
+	u16 ctrl;
+
+	if (!pos)
+		return false;
+	pci_read_config_word(dev, pos + PCI_ACS_CTRL, &ctrl);
+	return ctrl & (PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_EC);
+}
+
+/* The common upstream bridge of a and b (or a or b itself), or NULL. */
+static struct pci_dev *common_upstream(struct pci_dev *a, struct pci_dev *b, int *dist)
+{
+	struct pci_dev *x, *y;
+	int da = 0, db;
+
+	for (x = a; x; x = pci_upstream_bridge(x), da++) {
+		for (y = b, db = 0; y; y = pci_upstream_bridge(y), db++) {
+			if (x == y) {
+				*dist = da + db;
+				return x;
+			}
+		}
+	}
+	*dist = da + db;
+	return NULL;
+}
+
+/* Any port between dev and (not including) top redirecting P2P upstream? */
+static bool path_redirects(struct pci_dev *dev, struct pci_dev *top)
+{
+	for (; dev && dev != top; dev = pci_upstream_bridge(dev))
+		if (acs_redirects(dev))
+			return true;
+	return false;
+}
+
+static u32 classify(struct pci_dev *provider, struct pci_dev *client, struct iopmem_p2p_query *q)
+{
+	struct pci_dev *common;
+
+	if (provider == client)
+		return IOPMEM_P2P_SELF;
+	common = common_upstream(provider, client, &q->distance);
+	if (common) {
+		if (!path_redirects(provider, common) && !path_redirects(client, common))
+			return IOPMEM_P2P_SWITCH;
+		q->flags |= IOPMEM_P2P_F_ACS_REDIRECT;
+	}
+	if (!cpu_trusted() && !hb_allows(provider, client))
+		return IOPMEM_P2P_NONE;
+	if (pci_find_host_bridge(provider->bus) == pci_find_host_bridge(client->bus))
+		return IOPMEM_P2P_HOSTBRIDGE;
+	return IOPMEM_P2P_CROSS_HB;
+}
+
+/*
+ * With CONFIG_PCI_P2PDMA the kernel's verdict is the one the DMA mapping code
+ * enforces; stay consistent with it even if its tables differ from ours.
+ */
+static void apply_kernel_rules(struct pci_dev *provider, struct pci_dev *client,
+			       struct iopmem_p2p_query *q)
+{
+	struct device *clients[] = { &client->dev };
+
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || !pci_has_p2pmem(provider))
+		return;
+	q->flags |= IOPMEM_P2P_F_KERNEL_RULES;
+	if (pci_p2pdma_distance_many(provider, clients, 1, false) < 0)
+		q->path = IOPMEM_P2P_NONE;
+}
+
+/**
+ * iopmem_p2p_query() - answer IOPMEM_IOC_P2P for one client.
+ * @idev: the BAR's device.
+ * @q: client in, verdict out.
+ *
+ * Return: 0; -ENODEV for an unknown client; -EREMOTEIO when no path works,
+ * in which case no address is handed out.
+ */
+int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q)
+{
+	struct pci_dev *client;
+
+	client = pci_get_domain_bus_and_slot(q->client_domain, q->client_bus,
+					     PCI_DEVFN(q->client_dev, q->client_fn));
+	if (!client)
+		return -ENODEV;
+	q->flags = 0;
+	q->dma_addr = 0;
+	q->distance = 0;
+	q->path = classify(idev->pdev, client, q);
+	apply_kernel_rules(idev->pdev, client, q);
+	pci_dev_put(client);
+
+	switch (q->path) {
+	case IOPMEM_P2P_NONE:
+		q->distance = -1;
+		return -EREMOTEIO;
+	case IOPMEM_P2P_SELF:
+	case IOPMEM_P2P_SWITCH:
+		q->flags |= IOPMEM_P2P_F_BUS_ADDR;
+		q->dma_addr = idev->bus_addr;
+		return 0;
+	default:
+		q->flags |= IOPMEM_P2P_F_DMA_API;
+		return 0;
+	}
+}
+
+/**
+ * iopmem_p2p_path_name() - user-visible name of a path.
+ * @path: enum iopmem_p2p_path value.
+ *
+ * Return: "self", "switch", "hostbridge", "cross-hb", "none" or "unknown".
+ */
+const char *iopmem_p2p_path_name(u32 path)
+{
+	static const char *const names[] = {
+		[IOPMEM_P2P_SELF] = "self",
+		[IOPMEM_P2P_SWITCH] = "switch",
+		[IOPMEM_P2P_HOSTBRIDGE] = "hostbridge",
+		[IOPMEM_P2P_CROSS_HB] = "cross-hb",
+		[IOPMEM_P2P_NONE] = "none",
+	};
+
+	return path < ARRAY_SIZE(names) ? names[path] : "unknown";
+}
