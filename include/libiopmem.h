@@ -58,6 +58,7 @@ struct iopmem_verdict {
 	int distance;          /* the kernel's p2pdma distance; -1 when path is NONE */
 	int use_bus_addr;      /* the client must target the BAR's PCI bus address */
 	int via_iommu;         /* the client's DMA goes through a translating IOMMU */
+	int acs_unknown;       /* a bridge's config space was unreadable (not root) */
 	int hops[32];          /* indices: provider ... common bridge ... client */
 	int nhops;
 	char reason[512];      /* one sentence a person can act on */
@@ -72,6 +73,8 @@ const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t i
 int iopmem_func_find(struct iopmem_ctx *ctx, const char *name);
 
 int iopmem_cpu_trusted(const struct iopmem_ctx *ctx);
+int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
+			  uint64_t *bus_addr);
 int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,
 		       struct iopmem_verdict *verdict);
 const char *iopmem_path_name(enum iopmem_path path);

@@ -2,6 +2,7 @@
 /* The libiopmem context: a snapshot of the PCI topology under a root. */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -135,4 +136,45 @@ int iopmem_func_find(struct iopmem_ctx *ctx, const char *name)
 		return ctx_fail(ctx, -ENODEV, "%s: no such PCI function (expected DDDD:BB:DD.F or BB:DD.F)",
 				name);
 	return idx;
+}
+
+/**
+ * iopmem_func_bar_addrs() - CPU and PCI bus address of a BAR iopmem.ko owns.
+ * @ctx: the context.
+ * @index: the PCI function.
+ * @cpu_addr: CPU physical address of the BAR's mappable byte 0.
+ * @bus_addr: PCI bus address of the same byte (what a peer behind a switch
+ *            targets); differs from @cpu_addr by the host bridge's offset.
+ *
+ * Return: 0, -ENOENT when iopmem.ko does not own a BAR of the function.
+ */
+int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
+			  uint64_t *bus_addr)
+{
+	char path[512], node[64];
+	unsigned long cpu, bus;
+	struct dirent *de;
+	DIR *dir;
+
+	if (index < 0 || (size_t)index >= ctx->nfuncs)
+		return ctx_fail(ctx, -EINVAL, "no such PCI function index");
+	node[0] = '\0';
+	sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s/iopmem", ctx->funcs[index].bdf);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)))
+		if (!strncmp(de->d_name, "iopmem", 6))
+			snprintf(node, sizeof(node), "%.60s", de->d_name);
+	if (dir)
+		closedir(dir);
+	if (!node[0])
+		return ctx_fail(ctx, -ENOENT, "%s: no BAR owned by iopmem.ko", ctx->funcs[index].bdf);
+	sysfs_path(ctx, path, sizeof(path), "/sys/class/iopmem/%s/cpu_addr", node);
+	if (sysfs_read_ulong(path, &cpu))
+		return ctx_fail(ctx, -EIO, "cannot read %s", path);
+	sysfs_path(ctx, path, sizeof(path), "/sys/class/iopmem/%s/bus_addr", node);
+	if (sysfs_read_ulong(path, &bus))
+		return ctx_fail(ctx, -EIO, "cannot read %s", path);
+	*cpu_addr = cpu;
+	*bus_addr = bus;
+	return 0;
 }

@@ -175,15 +175,15 @@ int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct 
 	}
 
 	common = common_bridge(ctx, provider, client, v, acs, sizeof(acs), &acs_unknown);
+	v->acs_unknown = acs_unknown;
 	if (common >= 0) {
 		v->path = IOPMEM_PATH_SWITCH;
 		v->use_bus_addr = 1;
 		v->via_iommu = 0;
 		snprintf(v->reason, sizeof(v->reason),
 			 "%s and %s share upstream bridge %s with no ACS redirect on the path: "
-			 "traffic turns around there, addressed to the BAR's PCI bus address%s",
-			 p->bdf, c->bdf, ctx->funcs[common].bdf,
-			 acs_unknown ? " (ACS state unreadable: run as root to be sure)" : "");
+			 "traffic turns around there, addressed to the BAR's PCI bus address",
+			 p->bdf, c->bdf, ctx->funcs[common].bdf);
 		return 0;
 	}
 	if (common == -2)

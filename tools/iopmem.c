@@ -122,7 +122,8 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 {
 	struct iopmem_verdict v;
-	int p, c, i;
+	uint64_t cpu = 0, bus = 0;
+	int p, c, i, has_addrs;
 
 	p = iopmem_func_find(ctx, o->args[0]);
 	c = p < 0 ? p : iopmem_func_find(ctx, o->args[1]);
@@ -131,6 +132,12 @@ static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 		return 2;
 	}
 	iopmem_p2p_verdict(ctx, p, c, &v);
+	if (v.acs_unknown) {
+		fprintf(stderr, "iopmem: cannot read the PCI config space of the bridges on the path "
+				"(ACS redirect state unknown): run as root\n");
+		return 2;
+	}
+	has_addrs = !iopmem_func_bar_addrs(ctx, p, &cpu, &bus);
 	if (o->json) {
 		printf("{\"provider\":");
 		json_str(iopmem_func_get(ctx, (size_t)p)->bdf);
@@ -146,6 +153,9 @@ static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 		}
 		printf("],\"reason\":");
 		json_str(v.reason);
+		if (has_addrs)
+			printf(",\"cpu_addr\":\"%#llx\",\"bus_addr\":\"%#llx\"",
+			       (unsigned long long)cpu, (unsigned long long)bus);
 		printf("}\n");
 	} else {
 		char label[96];
@@ -159,6 +169,13 @@ static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 				       i + 1 < v.nhops ? " ->" : "\n");
 		}
 		printf("verdict   %s\nreason    %s\n", iopmem_path_name(v.path), v.reason);
+		if (has_addrs && v.path == IOPMEM_PATH_SWITCH)
+			printf("address   target bus address %#llx (CPU address %#llx, host bridge offset %#llx)\n",
+			       (unsigned long long)bus, (unsigned long long)cpu,
+			       (unsigned long long)(cpu - bus));
+		else if (has_addrs && v.path != IOPMEM_PATH_NONE)
+			printf("address   the client's DMA API maps CPU address %#llx\n",
+			       (unsigned long long)cpu);
 	}
 	return v.path == IOPMEM_PATH_NONE ? 1 : 0;
 }
