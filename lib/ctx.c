@@ -69,16 +69,6 @@ const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t i
 	return index < ctx->nfuncs ? &ctx->funcs[index] : NULL;
 }
 
-static int index_of(const struct iopmem_ctx *ctx, const char *bdf)
-{
-	size_t i;
-
-	for (i = 0; i < ctx->nfuncs; i++)
-		if (!strcmp(ctx->funcs[i].bdf, bdf))
-			return (int)i;
-	return -1;
-}
-
 /* The PCI function a device node belongs to: the last BDF in its sysfs path. */
 static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 {
@@ -94,16 +84,12 @@ static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 	}
 	if (i == sizeof(classes) / sizeof(classes[0]))
 		return ctx_fail(ctx, -ENODEV, "%s: no such device node in sysfs", name);
-	for (tok = strtok_r(real, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
-		unsigned int d, b, dv, fn;
-		char tail;
-
-		if (strlen(tok) == 12 && sscanf(tok, "%4x:%2x:%2x.%1u%c", &d, &b, &dv, &fn, &tail) == 4)
+	for (tok = strtok_r(real, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+		if (pci_is_bdf(tok))
 			snprintf(bdf, sizeof(bdf), "%s", tok);
-	}
 	if (!bdf[0])
 		return ctx_fail(ctx, -ENODEV, "%s is not a PCI device", name);
-	return index_of(ctx, bdf);
+	return pci_index(ctx, bdf);
 }
 
 /**
@@ -131,7 +117,7 @@ int iopmem_func_find(struct iopmem_ctx *ctx, const char *name)
 		snprintf(bdf, sizeof(bdf), "%s", name);
 	for (idx = 0; bdf[idx]; idx++)
 		bdf[idx] = (char)tolower((unsigned char)bdf[idx]);
-	idx = index_of(ctx, bdf);
+	idx = pci_index(ctx, bdf);
 	if (idx < 0)
 		return ctx_fail(ctx, -ENODEV, "%s: no such PCI function (expected DDDD:BB:DD.F or BB:DD.F)",
 				name);

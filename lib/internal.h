@@ -31,6 +31,8 @@ long sysfs_read_bin(const char *path, unsigned char *buf, size_t len);
 
 /* pci.c */
 int pci_enumerate(struct iopmem_ctx *ctx);
+int pci_is_bdf(const char *s);
+int pci_index(const struct iopmem_ctx *ctx, const char *bdf);
 int cpu_read(struct iopmem_ctx *ctx);
 
 #endif

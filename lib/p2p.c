@@ -67,15 +67,13 @@ int iopmem_cpu_trusted(const struct iopmem_ctx *ctx)
 static const struct iopmem_func *hb_root(const struct iopmem_ctx *ctx, const char *hb)
 {
 	char bdf[16];
-	size_t i;
+	int i;
 
 	if (strlen(hb) != 10) /* "pciDDDD:BB" */
 		return NULL;
 	snprintf(bdf, sizeof(bdf), "%s:00.0", hb + 3);
-	for (i = 0; i < ctx->nfuncs; i++)
-		if (!strcmp(ctx->funcs[i].bdf, bdf))
-			return &ctx->funcs[i];
-	return NULL;
+	i = pci_index(ctx, bdf);
+	return i < 0 ? NULL : &ctx->funcs[i];
 }
 
 static const struct hb_entry *hb_listed(const struct iopmem_ctx *ctx, const char *hb)

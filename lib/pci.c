@@ -17,8 +17,8 @@
 #define IORESOURCE_MEM 0x200
 #define MIN_BAR_BYTES (2UL << 20)
 
-/* A component like 0000:00:1c.0. */
-static int is_bdf(const char *s)
+/* A name like 0000:00:1c.0. */
+int pci_is_bdf(const char *s)
 {
 	unsigned int d, b, dev, fn;
 	char tail;
@@ -39,7 +39,7 @@ static void parse_topology(const char *target, struct iopmem_func *f, char *pare
 	for (tok = strtok_r(copy, "/", &save); tok; tok = strtok_r(NULL, "/", &save)) {
 		if (!strncmp(tok, "pci", 3) && strchr(tok, ':'))
 			snprintf(f->host_bridge, sizeof(f->host_bridge), "%s", tok);
-		else if (is_bdf(tok) && strcmp(tok, f->bdf))
+		else if (pci_is_bdf(tok) && strcmp(tok, f->bdf))
 			snprintf(prev, sizeof(prev), "%s", tok);
 		else if (!strcmp(tok, f->bdf))
 			snprintf(parent, plen, "%s", prev);
@@ -136,7 +136,8 @@ static int cmp_func(const void *a, const void *b)
 	return strcmp(((const struct iopmem_func *)a)->bdf, ((const struct iopmem_func *)b)->bdf);
 }
 
-static int find_bdf(const struct iopmem_ctx *ctx, const char *bdf)
+/* Index of the function named bdf, or -1. */
+int pci_index(const struct iopmem_ctx *ctx, const char *bdf)
 {
 	size_t i;
 
@@ -160,7 +161,7 @@ int pci_enumerate(struct iopmem_ctx *ctx)
 	if (!dir)
 		return ctx_fail(ctx, -errno, "cannot list PCI devices in %s: %s", path, strerror(errno));
 	while ((de = readdir(dir))) {
-		if (!is_bdf(de->d_name))
+		if (!pci_is_bdf(de->d_name))
 			continue;
 		if (ctx->nfuncs == cap) {
 			struct iopmem_func *nf;
@@ -174,7 +175,7 @@ int pci_enumerate(struct iopmem_ctx *ctx)
 			ctx->funcs = nf;
 		}
 		memset(&ctx->funcs[ctx->nfuncs], 0, sizeof(ctx->funcs[0]));
-		memcpy(ctx->funcs[ctx->nfuncs].bdf, de->d_name, 13); /* is_bdf(): 12 chars */
+		memcpy(ctx->funcs[ctx->nfuncs].bdf, de->d_name, 13); /* pci_is_bdf(): 12 chars */
 		ctx->nfuncs++;
 	}
 	closedir(dir);
@@ -188,7 +189,7 @@ int pci_enumerate(struct iopmem_ctx *ctx)
 	for (i = 0; i < ctx->nfuncs && !ret; i++)
 		ret = read_func(ctx, &ctx->funcs[i], parents[i], sizeof(parents[i]));
 	for (i = 0; i < ctx->nfuncs && !ret; i++)
-		ctx->funcs[i].upstream = parents[i][0] ? find_bdf(ctx, parents[i]) : -1;
+		ctx->funcs[i].upstream = parents[i][0] ? pci_index(ctx, parents[i]) : -1;
 	free(parents);
 	return ret;
 }
