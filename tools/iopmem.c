@@ -58,6 +58,28 @@ static const char *func_label(const struct iopmem_func *f, char *buf, size_t len
 	return buf;
 }
 
+/* One example reason per verdict in the matrix; `check` gives any pair's. */
+static void topo_footnotes(struct iopmem_ctx *ctx, const int *idx, int n)
+{
+	int seen[IOPMEM_PATH_NONE + 1] = { 0 }, unknown = 0, i, j;
+
+	printf("\nWhy (one example per verdict; `iopmem check A B` for any pair):\n");
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < n; j++) {
+			struct iopmem_verdict v;
+
+			iopmem_p2p_verdict(ctx, idx[i], idx[j], &v);
+			unknown |= v.acs_unknown;
+			if (v.path == IOPMEM_PATH_SELF || seen[v.path]++)
+				continue;
+			printf("  %-10s D%d <- D%d: %s\n", iopmem_path_name(v.path), i, j, v.reason);
+		}
+	}
+	if (unknown)
+		fprintf(stderr, "iopmem: warning: cannot read the PCI config space of some bridges "
+				"(ACS redirect state unknown), SWITCH verdicts may be wrong: run as root\n");
+}
+
 static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 {
 	int idx[64], n = 0, i, j;
@@ -114,8 +136,8 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 	printf("\nSWITCH      turns around in a common PCIe switch (bus addresses, no IOMMU)\n"
 	       "HOSTBRIDGE  through the root complex of one host bridge (trusted platform)\n"
 	       "CROSS-HB    through the root complex, across host bridges (trusted platform)\n"
-	       "NONE        not supported by the kernel's P2P rules\n"
-	       "`iopmem check A B` gives the reason for any pair.\n");
+	       "NONE        not supported by the kernel's P2P rules\n");
+	topo_footnotes(ctx, idx, n);
 	return 0;
 }
 
