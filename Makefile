@@ -24,8 +24,8 @@ build/lib/%.o: lib/%.c lib/internal.h include/libiopmem.h
 build/libiopmem.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
-tools/iopmem: tools/iopmem.c include/libiopmem.h build/libiopmem.a
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a
+tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a
 
 module:
 	$(MAKE) -C kernel

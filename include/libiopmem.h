@@ -64,6 +64,21 @@ struct iopmem_verdict {
 	char reason[512];      /* one sentence a person can act on */
 };
 
+/** What the running system offers for P2P (see iopmem_platform_get()). */
+struct iopmem_platform {
+	char kernel_release[64];
+	char config_path[256];  /* kernel config read, "" if none found */
+	int zone_device;        /* CONFIG_ZONE_DEVICE: 1 yes, 0 no, -1 unknown */
+	int pci_p2pdma;         /* CONFIG_PCI_P2PDMA: 1 yes, 0 no, -1 unknown */
+	int iommu_units;        /* entries in /sys/class/iommu */
+	int iommu_groups_dma;   /* IOMMU groups whose domain translates DMA */
+	int iommu_groups_identity; /* IOMMU groups in passthrough (identity) */
+	int secure_boot;        /* 1 on, 0 off, -1 unknown (no EFI variables) */
+	int module_loaded;      /* iopmem.ko is loaded */
+	char module_version[32];
+	int module_abi;         /* ABI version of the loaded module, -1 unknown */
+};
+
 int iopmem_ctx_new(struct iopmem_ctx **ctx, const char *root);
 void iopmem_ctx_free(struct iopmem_ctx *ctx);
 const char *iopmem_ctx_error(const struct iopmem_ctx *ctx);
@@ -73,6 +88,7 @@ const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t i
 int iopmem_func_find(struct iopmem_ctx *ctx, const char *name);
 
 int iopmem_cpu_trusted(const struct iopmem_ctx *ctx);
+int iopmem_platform_get(struct iopmem_ctx *ctx, struct iopmem_platform *plat);
 int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
 			  uint64_t *bus_addr);
 int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,

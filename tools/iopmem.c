@@ -5,10 +5,11 @@
  *   iopmem topo [--json]            P2P matrix of the P2P-capable functions
  *   iopmem check A B [--json]       can B DMA into A's BAR? hop by hop, and why
  *   iopmem info [DEV] [--json]      what iopmem.ko owns
+ *   iopmem doctor [--json]          can P2P work here? each check PASS/WARN/FAIL, with a fix
  *   --root DIR                      read DIR/sys and DIR/proc instead of /sys, /proc
  *
- * Exit status: 0 ok (check: a P2P path exists), 1 check: no P2P path,
- * 2 usage or lookup error.
+ * Exit status: 0 ok (check: a P2P path exists; doctor: no FAIL), 1 check: no
+ * P2P path, doctor: a FAIL, 2 usage or lookup error.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -17,16 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libiopmem.h"
+#include "cli.h"
 
-struct opts {
-	int json;
-	const char *root;
-	const char *args[2];
-	int nargs;
-};
-
-static void json_str(const char *s)
+void json_str(const char *s)
 {
 	putchar('"');
 	for (; *s; s++) {
@@ -41,7 +35,7 @@ static void json_str(const char *s)
 }
 
 /* Endpoints worth showing in the matrix: DMA engines and BAR owners. */
-static int p2p_relevant(const struct iopmem_func *f)
+int p2p_relevant(const struct iopmem_func *f)
 {
 	unsigned int base = f->class_code >> 16;
 
@@ -275,9 +269,11 @@ static int usage(FILE *f, int ret)
 	fprintf(f, "usage: iopmem [--json] [--root DIR] topo\n"
 		   "       iopmem [--json] [--root DIR] check PROVIDER CLIENT\n"
 		   "       iopmem [--json] [--root DIR] info [DEV]\n"
+		   "       iopmem [--json] [--root DIR] doctor\n"
 		   "       iopmem --version\n"
 		   "Devices: 0000:01:00.0, 01:00.0, /dev/nvme0n1, /dev/iopmem0.\n"
-		   "check exits 0 when CLIENT can DMA into PROVIDER's BAR, 1 when not, 2 on errors.\n");
+		   "check exits 0 when CLIENT can DMA into PROVIDER's BAR, 1 when not, 2 on errors;\n"
+		   "doctor exits 1 when a check FAILs.\n");
 	return ret;
 }
 
@@ -308,7 +304,8 @@ int main(int argc, char **argv)
 		return usage(stderr, 2);
 	if (!strcmp(cmd, "info") && o.nargs <= 1)
 		return cmd_info(&o);
-	if (!(!strcmp(cmd, "topo") && o.nargs == 0) && !(!strcmp(cmd, "check") && o.nargs == 2))
+	if (!(!strcmp(cmd, "topo") && o.nargs == 0) && !(!strcmp(cmd, "check") && o.nargs == 2) &&
+	    !(!strcmp(cmd, "doctor") && o.nargs == 0))
 		return usage(stderr, 2);
 
 	ret = iopmem_ctx_new(&ctx, o.root);
@@ -317,7 +314,12 @@ int main(int argc, char **argv)
 		iopmem_ctx_free(ctx);
 		return 2;
 	}
-	ret = !strcmp(cmd, "topo") ? cmd_topo(ctx, &o) : cmd_check(ctx, &o);
+	if (!strcmp(cmd, "topo"))
+		ret = cmd_topo(ctx, &o);
+	else if (!strcmp(cmd, "doctor"))
+		ret = cmd_doctor(ctx, &o);
+	else
+		ret = cmd_check(ctx, &o);
 	iopmem_ctx_free(ctx);
 	return ret;
 }

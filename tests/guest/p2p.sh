@@ -67,6 +67,29 @@ module_agrees() { # CLIENT_NODE
 }
 t "the module's P2P verdict for nvme0 agrees with libiopmem's" module_agrees /dev/nvme0n1
 t "the module's P2P verdict for nvme1 agrees with libiopmem's" module_agrees /dev/nvme1n1
+doctor_says() { # STATUS CHECK TEXT: a doctor line
+	grep -q "^$1 *$2 .*$3" "$LAB_OUT/doctor.txt"
+}
+"$cli" doctor >"$LAB_OUT/doctor.txt"
+doctor_rc=$?
+sed 's/^/# doctor: /' "$LAB_OUT/doctor.txt"
+t "iopmem doctor finds nothing failing" test $doctor_rc = 0
+t "doctor: the kernel has ZONE_DEVICE" doctor_says PASS zone-device "CONFIG_ZONE_DEVICE set"
+if [ "$LAB_P2PDMA" = y ]; then
+	t "doctor: the kernel has PCI_P2PDMA" doctor_says PASS p2pdma "CONFIG_PCI_P2PDMA set"
+else
+	t "doctor: the kernel lacks PCI_P2PDMA, and says what that means" doctor_says WARN p2pdma "not set"
+fi
+t "doctor: iopmem.ko loaded with the tools' ABI" doctor_says PASS module "ABI 1 (tools: ABI 1)"
+nvme0_bdf_=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")
+if [ "${P2P_RULES:-p2p}" = p2p ]; then
+	t "doctor: the BAR's verdict to nvme0 is a P2P path" doctor_says PASS peer "$nvme0_bdf_ (nvme): [A-Z-]*$"
+else
+	t "doctor: the BAR's verdict to nvme0 is NONE" doctor_says WARN peer "$nvme0_bdf_ (nvme): NONE"
+fi
+if [ "$LAB_TOPO" = iommu ]; then
+	t "doctor: sees the translating IOMMU" doctor_says PASS iommu "group(s) translate DMA"
+fi
 t "iopmem topo runs" "$cli" topo
 t "iopmem check BAR <- nvme0 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme0n1
 t "iopmem check BAR <- nvme1 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme1n1

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* What the iopmem subcommands share. */
+#ifndef IOPMEM_CLI_H
+#define IOPMEM_CLI_H
+
+#include "libiopmem.h"
+
+struct opts {
+	int json;
+	const char *root;
+	const char *args[2];
+	int nargs;
+};
+
+void json_str(const char *s);
+int p2p_relevant(const struct iopmem_func *f);
+int cmd_doctor(struct iopmem_ctx *ctx, const struct opts *o);
+
+#endif
