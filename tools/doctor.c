@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -147,36 +148,15 @@ static void check_devices(struct report *r, struct iopmem_ctx *ctx, const char *
 	snprintf(path, sizeof(path), "%s/sys/class/iopmem", root);
 	dir = opendir(path);
 	while (dir && (de = readdir(dir))) {
-		unsigned long long cpu = 0, size = 0;
-		char bdf[32] = "";
-		FILE *f;
+		unsigned long long cpu, size;
+		char bdf[32], val[64];
 		size_t i;
 		int me;
 
-		if (de->d_name[0] == '.')
+		if (de->d_name[0] == '.' || read_attr(root, de->d_name, "pci_dev", bdf, sizeof(bdf)))
 			continue;
-		snprintf(path, sizeof(path), "%s/sys/class/iopmem/%.32s/pci_dev", root, de->d_name);
-		f = fopen(path, "re");
-		if (!f || fscanf(f, "%31s", bdf) != 1) {
-			if (f)
-				fclose(f);
-			continue;
-		}
-		fclose(f);
-		snprintf(path, sizeof(path), "%s/sys/class/iopmem/%.32s/cpu_addr", root, de->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fscanf(f, "%llx", &cpu) != 1)
-				cpu = 0;
-			fclose(f);
-		}
-		snprintf(path, sizeof(path), "%s/sys/class/iopmem/%.32s/size", root, de->d_name);
-		f = fopen(path, "re");
-		if (f) {
-			if (fscanf(f, "%llu", &size) != 1)
-				size = 0;
-			fclose(f);
-		}
+		cpu = read_attr(root, de->d_name, "cpu_addr", val, sizeof(val)) ? 0 : strtoull(val, NULL, 0);
+		size = read_attr(root, de->d_name, "size", val, sizeof(val)) ? 0 : strtoull(val, NULL, 0);
 		snprintf(node_path, sizeof(node_path), "%s/dev/%.32s", root, de->d_name);
 		snprintf(d, sizeof(d), "/dev/%s (%s): %s", de->d_name, bdf,
 			 access(node_path, R_OK | W_OK) ? "no read/write access" : "read/write access");

@@ -196,7 +196,7 @@ static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
 	return v.path == IOPMEM_PATH_NONE ? 1 : 0;
 }
 
-static int read_attr(const char *root, const char *node, const char *attr, char *buf, size_t len)
+int read_attr(const char *root, const char *node, const char *attr, char *buf, size_t len)
 {
 	char path[512];
 	FILE *f;
