@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../include/uapi/iopmem.h"
 #include "cli.h"
 
 void json_str(const char *s)
@@ -264,6 +265,29 @@ static int cmd_info(const struct opts *o)
 	return 0;
 }
 
+/* The tool, the library and the loaded module: mismatches show at a glance. */
+static int print_version(const char *root)
+{
+	struct iopmem_ctx *ctx = NULL;
+	struct iopmem_platform p;
+
+	printf("iopmem %s (libiopmem %s, ABI %d)\n", IOPMEM_LIB_VERSION, IOPMEM_LIB_VERSION,
+	       IOPMEM_ABI_VERSION);
+	iopmem_ctx_new(&ctx, root);
+	if (!ctx)
+		return 2;
+	iopmem_platform_get(ctx, &p);
+	iopmem_ctx_free(ctx);
+	if (!p.module_loaded)
+		printf("iopmem.ko: not loaded\n");
+	else if (p.module_abi < 0)
+		printf("iopmem.ko %s (no BAR bound, ABI unknown)\n", p.module_version);
+	else
+		printf("iopmem.ko %s, ABI %d%s\n", p.module_version, p.module_abi,
+		       p.module_abi == IOPMEM_ABI_VERSION ? "" : ": MISMATCH, reinstall both");
+	return 0;
+}
+
 static int usage(FILE *f, int ret)
 {
 	fprintf(f, "usage: iopmem [--json] [--root DIR] topo\n"
@@ -292,7 +316,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return usage(stdout, 0);
 		else if (!strcmp(argv[i], "--version"))
-			return printf("iopmem %s\n", IOPMEM_LIB_VERSION) < 0;
+			return print_version(o.root);
 		else if ((argv[i][0] == '-' && argv[i][1]) || (cmd && o.nargs == 2))
 			return usage(stderr, 2);
 		else if (!cmd)

@@ -90,6 +90,8 @@ fi
 if [ "$LAB_TOPO" = iommu ]; then
 	t "doctor: sees the translating IOMMU" doctor_says PASS iommu "group(s) translate DMA"
 fi
+t "iopmem --version names the loaded module and its ABI" \
+	sh -c '"$0" --version | grep -q "^iopmem.ko 0.1.0, ABI 1$"' "$cli"
 t "iopmem topo runs" "$cli" topo
 t "iopmem check BAR <- nvme0 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme0n1
 t "iopmem check BAR <- nvme1 gives the kernel's verdict (${P2P_RULES:-p2p})" check_predicts /dev/nvme1n1
