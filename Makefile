@@ -5,6 +5,12 @@
 #   make check        every test, on every lab kernel and topology
 # demo/check install what they need (Debian 12, as root). KERNEL= and TOPO=
 # pick the demo's lab machine; KERNELS= and TOPOS= narrow check.
+#   make install      library, header, CLI, man pages, udev rule, completion, and
+#                     the module through DKMS (PREFIX=/usr/local, DESTDIR honoured)
+#   make uninstall    removes all of it
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+DKMS_SRC := $(DESTDIR)/usr/src/iopmem-$(VERSION)
 KERNEL ?= 6.1
 TOPO ?= switch
 CFLAGS ?= -O2 -g
@@ -15,7 +21,7 @@ LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
 
 all: module tools test-progs
 
-tools: tools/iopmem
+tools: tools/iopmem build/libiopmem.so.$(VERSION) build/libiopmem.pc
 
 build/lib/%.o: lib/%.c lib/internal.h include/libiopmem.h
 	@mkdir -p build/lib
@@ -23,6 +29,12 @@ build/lib/%.o: lib/%.c lib/internal.h include/libiopmem.h
 
 build/libiopmem.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
+
+build/libiopmem.so.$(VERSION): $(LIB_OBJS)
+	$(CC) -shared -Wl,-soname,libiopmem.so.0 -o $@ $^
+
+build/libiopmem.pc: lib/libiopmem.pc.in
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a
@@ -49,8 +61,47 @@ check: setup
 	$(MAKE) test-progs
 	tests/run
 
+install: tools
+	@command -v dkms >/dev/null || { echo "make install: dkms is needed (apt-get install dkms)" >&2; exit 1; }
+	install -D -m 0644 build/libiopmem.a $(DESTDIR)$(PREFIX)/lib/libiopmem.a
+	install -D -m 0755 build/libiopmem.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libiopmem.so.$(VERSION)
+	ln -sf libiopmem.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/libiopmem.so.0
+	ln -sf libiopmem.so.0 $(DESTDIR)$(PREFIX)/lib/libiopmem.so
+	install -D -m 0644 build/libiopmem.pc $(DESTDIR)$(PREFIX)/lib/pkgconfig/libiopmem.pc
+	install -D -m 0644 include/libiopmem.h $(DESTDIR)$(PREFIX)/include/libiopmem.h
+	install -D -m 0644 include/uapi/iopmem.h $(DESTDIR)$(PREFIX)/include/iopmem.h
+	install -D -m 0755 tools/iopmem $(DESTDIR)$(PREFIX)/bin/iopmem
+	install -D -m 0644 docs/man/iopmem.1 $(DESTDIR)$(PREFIX)/share/man/man1/iopmem.1
+	install -D -m 0644 docs/man/iopmem.4 $(DESTDIR)$(PREFIX)/share/man/man4/iopmem.4
+	install -D -m 0644 docs/man/libiopmem.3 $(DESTDIR)$(PREFIX)/share/man/man3/libiopmem.3
+	install -D -m 0644 tools/completion/iopmem $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iopmem
+	install -D -m 0644 tools/60-iopmem.rules $(DESTDIR)/etc/udev/rules.d/60-iopmem.rules
+	getent group iopmem >/dev/null || groupadd --system iopmem
+	install -d $(DKMS_SRC)/conftest $(DKMS_SRC)/uapi
+	install -m 0644 kernel/*.c kernel/*.h kernel/Kbuild kernel/Makefile kernel/dkms.conf $(DKMS_SRC)/
+	rm -f $(DKMS_SRC)/conftest.h
+	install -m 0755 kernel/conftest.sh $(DKMS_SRC)/
+	install -m 0644 kernel/conftest/*.c $(DKMS_SRC)/conftest/
+	install -m 0644 include/uapi/iopmem.h $(DKMS_SRC)/uapi/
+	dkms add -m iopmem -v $(VERSION) >/dev/null 2>&1 || dkms status -m iopmem -v $(VERSION) | grep -q iopmem
+	dkms install -m iopmem -v $(VERSION)
+	-ldconfig
+
+uninstall:
+	-dkms remove -m iopmem -v $(VERSION) --all
+	rm -rf $(DKMS_SRC)
+	rm -f $(DESTDIR)$(PREFIX)/lib/libiopmem.a $(DESTDIR)$(PREFIX)/lib/libiopmem.so*
+	rm -f $(DESTDIR)$(PREFIX)/lib/pkgconfig/libiopmem.pc
+	rm -f $(DESTDIR)$(PREFIX)/include/libiopmem.h $(DESTDIR)$(PREFIX)/include/iopmem.h
+	rm -f $(DESTDIR)$(PREFIX)/bin/iopmem
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/iopmem.1 $(DESTDIR)$(PREFIX)/share/man/man4/iopmem.4
+	rm -f $(DESTDIR)$(PREFIX)/share/man/man3/libiopmem.3
+	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iopmem
+	rm -f $(DESTDIR)/etc/udev/rules.d/60-iopmem.rules
+	-ldconfig
+
 clean:
 	-$(MAKE) -C kernel clean
 	rm -rf build $(GUEST_PROGS) tools/iopmem
 
-.PHONY: all module tools test-progs setup demo check clean
+.PHONY: all module tools test-progs setup demo check install uninstall clean
