@@ -8,6 +8,7 @@
 #   make install      library, header, CLI, man pages, udev rule, completion, and
 #                     the module through DKMS (PREFIX=/usr/local, DESTDIR honoured)
 #   make uninstall    removes all of it
+#   make deb          build/deb/: iopmem-dkms, libiopmem0, libiopmem-dev, iopmem-tools
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 DKMS_SRC := $(DESTDIR)/usr/src/iopmem-$(VERSION)
@@ -78,14 +79,17 @@ install: tools
 	install -D -m 0644 tools/60-iopmem.rules $(DESTDIR)/etc/udev/rules.d/60-iopmem.rules
 	getent group iopmem >/dev/null || groupadd --system iopmem
 	install -d $(DKMS_SRC)/conftest $(DKMS_SRC)/uapi
-	install -m 0644 kernel/*.c kernel/*.h kernel/Kbuild kernel/Makefile kernel/dkms.conf $(DKMS_SRC)/
-	rm -f $(DKMS_SRC)/conftest.h
+	install -m 0644 $(filter-out %.mod.c kernel/conftest.h,$(wildcard kernel/*.[ch])) \
+		kernel/Kbuild kernel/Makefile kernel/dkms.conf $(DKMS_SRC)/
 	install -m 0755 kernel/conftest.sh $(DKMS_SRC)/
 	install -m 0644 kernel/conftest/*.c $(DKMS_SRC)/conftest/
 	install -m 0644 include/uapi/iopmem.h $(DKMS_SRC)/uapi/
 	dkms add -m iopmem -v $(VERSION) >/dev/null 2>&1 || dkms status -m iopmem -v $(VERSION) | grep -q iopmem
 	dkms install -m iopmem -v $(VERSION)
 	-ldconfig
+
+deb: tools
+	packaging/mkdeb build/deb
 
 uninstall:
 	-dkms remove -m iopmem -v $(VERSION) --all
@@ -104,4 +108,4 @@ clean:
 	-$(MAKE) -C kernel clean
 	rm -rf build $(GUEST_PROGS) tools/iopmem
 
-.PHONY: all module tools test-progs setup demo check install uninstall clean
+.PHONY: all module tools test-progs setup demo check install uninstall deb clean
