@@ -6,6 +6,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/tap.sh"
+. "$root/tests/guest/lib.sh"
 debs=("$root"/build/deb/*.deb)
 log=$LAB_OUT/deb.log
 pkgs="iopmem-tools libiopmem-dev iopmem-dkms libiopmem0"
@@ -22,15 +23,7 @@ t "pkg-config finds libiopmem-dev's files under /usr" \
 	sh -c 'pkg-config --modversion libiopmem | grep -qx 0.1.0 && pkg-config --variable=libdir libiopmem | grep -q "^/usr/lib/"'
 t "dkms installed iopmem for the running kernel" sh -c 'dkms status -m iopmem | grep -q "$(uname -r).*installed"'
 rmmod iopmem 2>/dev/null
-loads() {
-	modprobe iopmem || return 1
-	for ((i = 0; i < 100; i++)); do
-		[ -e /dev/iopmem0 ] && return 0
-		read -r -t 0.05 <>/dev/ttyS0 2>/dev/null
-	done
-	return 1
-}
-t "the packaged module loads and binds" loads
+t "the packaged module loads and binds" modprobe_binds
 t "man -w finds the packaged pages" sh -c 'man -w iopmem >/dev/null && man -w 4 iopmem >/dev/null && man -w libiopmem >/dev/null'
 rmmod iopmem
 # shellcheck disable=SC2086

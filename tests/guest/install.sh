@@ -5,6 +5,7 @@
 set -u
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/tap.sh"
+. "$root/tests/guest/lib.sh"
 cd "$root" || exit 1
 log=$LAB_OUT/install.log
 
@@ -34,15 +35,7 @@ t "the udev rule and the iopmem group are installed" sh -c 'test -f /etc/udev/ru
 t "dkms built and installed the module for the running kernel" \
 	sh -c 'dkms status -m iopmem | grep -q "$(uname -r).*installed"'
 rmmod iopmem
-loads() {
-	modprobe iopmem || return 1
-	for ((i = 0; i < 100; i++)); do
-		[ -e /dev/iopmem0 ] && return 0
-		read -r -t 0.05 <>/dev/ttyS0 2>/dev/null
-	done
-	return 1
-}
-t "modprobe iopmem loads the DKMS build and it binds the BAR" loads
+t "modprobe iopmem loads the DKMS build and it binds the BAR" modprobe_binds
 t "... which is the one in updates/dkms" sh -c 'modinfo -n iopmem | grep -q updates/dkms'
 rmmod iopmem
 t "make uninstall succeeds" sh -c 'make uninstall >>"$0" 2>&1 || { tail -20 "$0"; exit 1; }' "$log"

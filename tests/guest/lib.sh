@@ -1,0 +1,14 @@
+# SPDX-License-Identifier: GPL-2.0
+# Sourced by guest-side test scripts.
+
+# modprobe_binds: load iopmem with modprobe and wait for /dev/iopmem0. Waits
+# with a builtin: every exec crosses 9p under TCG.
+modprobe_binds() {
+	local i
+	modprobe iopmem || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ -e /dev/iopmem0 ] && return 0
+		read -r -t 0.05 <>/dev/ttyS0 2>/dev/null
+	done
+	return 1
+}
