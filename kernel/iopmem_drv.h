@@ -91,6 +91,8 @@ int iopmem_cdev_add(struct iopmem_dev *idev);
 void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
 
 /* iopmem_topo.c */
+int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,
+		       struct iopmem_p2p_query *q);
 int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q);
 const char *iopmem_p2p_path_name(u32 path);
 

@@ -92,16 +92,11 @@ static ssize_t p2p_clients_show(struct device *dev, struct device_attribute *att
 	ssize_t len = 0;
 
 	for_each_pci_dev(client) {
-		struct iopmem_p2p_query q = {
-			.client_domain = pci_domain_nr(client->bus),
-			.client_bus = client->bus->number,
-			.client_dev = PCI_SLOT(client->devfn),
-			.client_fn = PCI_FUNC(client->devfn),
-		};
+		struct iopmem_p2p_query q;
 
 		if ((client->class >> 16) == PCI_BASE_CLASS_BRIDGE)
 			continue;
-		iopmem_p2p_query(idev, &q);
+		iopmem_p2p_verdict(idev, client, &q);
 		if (q.flags & IOPMEM_P2P_F_BUS_ADDR)
 			len += sysfs_emit_at(buf, len, "%s %s %d %#llx\n", pci_name(client),
 					     iopmem_p2p_path_name(q.path), q.distance, q.dma_addr);

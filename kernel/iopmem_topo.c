@@ -157,27 +157,23 @@ static void apply_kernel_rules(struct pci_dev *provider, struct pci_dev *client,
 }
 
 /**
- * iopmem_p2p_query() - answer IOPMEM_IOC_P2P for one client.
+ * iopmem_p2p_verdict() - how @client reaches the BAR, and with which address.
  * @idev: the BAR's device.
- * @q: client in, verdict out.
+ * @client: the client PCI function.
+ * @q: verdict out (path, distance, flags, dma_addr); the client fields are
+ *     left alone.
  *
- * Return: 0; -ENODEV for an unknown client; -EREMOTEIO when no path works,
- * in which case no address is handed out.
+ * Return: 0, or -EREMOTEIO when no path works, in which case no address is
+ * handed out.
  */
-int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q)
+int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,
+		       struct iopmem_p2p_query *q)
 {
-	struct pci_dev *client;
-
-	client = pci_get_domain_bus_and_slot(q->client_domain, q->client_bus,
-					     PCI_DEVFN(q->client_dev, q->client_fn));
-	if (!client)
-		return -ENODEV;
 	q->flags = 0;
 	q->dma_addr = 0;
 	q->distance = 0;
 	q->path = classify(idev->pdev, client, q);
 	apply_kernel_rules(idev->pdev, client, q);
-	pci_dev_put(client);
 
 	switch (q->path) {
 	case IOPMEM_P2P_NONE:
@@ -192,6 +188,27 @@ int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q)
 		q->flags |= IOPMEM_P2P_F_DMA_API;
 		return 0;
 	}
+}
+
+/**
+ * iopmem_p2p_query() - answer IOPMEM_IOC_P2P: the client named by BDF in @q.
+ * @idev: the BAR's device.
+ * @q: client in, verdict out.
+ *
+ * Return: as iopmem_p2p_verdict(), or -ENODEV for an unknown client.
+ */
+int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q)
+{
+	struct pci_dev *client;
+	int ret;
+
+	client = pci_get_domain_bus_and_slot(q->client_domain, q->client_bus,
+					     PCI_DEVFN(q->client_dev, q->client_fn));
+	if (!client)
+		return -ENODEV;
+	ret = iopmem_p2p_verdict(idev, client, q);
+	pci_dev_put(client);
+	return ret;
 }
 
 /**
