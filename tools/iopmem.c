@@ -53,30 +53,48 @@ static const char *func_label(const struct iopmem_func *f, char *buf, size_t len
 	return buf;
 }
 
-/* One example reason per verdict in the matrix; `check` gives any pair's. */
-static void topo_footnotes(struct iopmem_ctx *ctx, const int *idx, int n)
+/* One example pair per verdict, gathered while the matrix is printed. */
+struct topo_notes {
+	struct iopmem_verdict example[IOPMEM_PATH_NONE + 1];
+	int provider[IOPMEM_PATH_NONE + 1];
+	int client[IOPMEM_PATH_NONE + 1];
+	int seen[IOPMEM_PATH_NONE + 1];
+	int order[IOPMEM_PATH_NONE + 1]; /* paths in the order first met */
+	int norder;
+	int acs_unknown;
+};
+
+static void topo_note(struct topo_notes *t, const struct iopmem_verdict *v, int i, int j)
 {
-	int seen[IOPMEM_PATH_NONE + 1] = { 0 }, unknown = 0, i, j;
+	t->acs_unknown |= v->acs_unknown;
+	if (v->path == IOPMEM_PATH_SELF || t->seen[v->path]++)
+		return;
+	t->order[t->norder++] = v->path;
+	t->example[v->path] = *v;
+	t->provider[v->path] = i;
+	t->client[v->path] = j;
+}
+
+/* One example reason per verdict in the matrix; `check` gives any pair's. */
+static void topo_footnotes(const struct topo_notes *t)
+{
+	int k;
 
 	printf("\nWhy (one example per verdict; `iopmem check A B` for any pair):\n");
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < n; j++) {
-			struct iopmem_verdict v;
+	for (k = 0; k < t->norder; k++) {
+		int p = t->order[k];
 
-			iopmem_p2p_verdict(ctx, idx[i], idx[j], &v);
-			unknown |= v.acs_unknown;
-			if (v.path == IOPMEM_PATH_SELF || seen[v.path]++)
-				continue;
-			printf("  %-10s D%d <- D%d: %s\n", iopmem_path_name(v.path), i, j, v.reason);
-		}
+		printf("  %-10s D%d <- D%d: %s\n", iopmem_path_name((enum iopmem_path)p),
+		       t->provider[p], t->client[p], t->example[p].reason);
 	}
-	if (unknown)
+	if (t->acs_unknown)
 		fprintf(stderr, "iopmem: warning: cannot read the PCI config space of some bridges "
 				"(ACS redirect state unknown), SWITCH verdicts may be wrong: run as root\n");
 }
 
 static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 {
+	struct topo_notes notes = { 0 };
 	int idx[64], n = 0, i, j;
 	size_t k;
 
@@ -109,6 +127,7 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 			struct iopmem_verdict v;
 
 			iopmem_p2p_verdict(ctx, idx[i], idx[j], &v);
+			topo_note(&notes, &v, i, j);
 			if (o->json) {
 				printf(j ? "," : "");
 				json_str(iopmem_path_name(v.path));
@@ -132,7 +151,7 @@ static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
 	       "HOSTBRIDGE  through the root complex of one host bridge (trusted platform)\n"
 	       "CROSS-HB    through the root complex, across host bridges (trusted platform)\n"
 	       "NONE        not supported by the kernel's P2P rules\n");
-	topo_footnotes(ctx, idx, n);
+	topo_footnotes(&notes);
 	return 0;
 }
 
