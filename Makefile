@@ -24,7 +24,7 @@ all: module tools test-progs
 
 tools: tools/iopmem build/libiopmem.so.$(VERSION) build/libiopmem.pc
 
-build/lib/%.o: lib/%.c lib/internal.h include/libiopmem.h
+build/lib/%.o: lib/%.c lib/internal.h lib/copy_internal.h include/libiopmem.h include/uapi/iopmem.h
 	@mkdir -p build/lib
 	$(CC) $(TEST_CFLAGS) -fPIC -Iinclude -c -o $@ $<
 
@@ -32,13 +32,13 @@ build/libiopmem.a: $(LIB_OBJS)
 	$(AR) rcs $@ $^
 
 build/libiopmem.so.$(VERSION): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libiopmem.so.0 -o $@ $^
+	$(CC) -shared -Wl,-soname,libiopmem.so.0 -o $@ $^ -luring
 
 build/libiopmem.pc: lib/libiopmem.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a -luring -lm
 
 module:
 	$(MAKE) -C kernel

@@ -95,6 +95,86 @@ int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,
 		       struct iopmem_verdict *verdict);
 const char *iopmem_path_name(enum iopmem_path path);
 
+/* ---- Buffers in device memory ------------------------------------------ */
+
+struct iopmem_buf;
+
+/** Where a buffer's memory comes from. */
+enum iopmem_buf_kind {
+	IOPMEM_BUF_IOPMEM = 1, /* a BAR owned by iopmem.ko (/dev/iopmemN) */
+	IOPMEM_BUF_P2PMEM = 2, /* a kernel p2pdma provider's pool (p2pmem/allocate) */
+};
+
+int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset, size_t size,
+		    struct iopmem_buf **out);
+void iopmem_buf_close(struct iopmem_buf *buf);
+void *iopmem_buf_addr(const struct iopmem_buf *buf);
+size_t iopmem_buf_size(const struct iopmem_buf *buf);
+int iopmem_buf_provider(const struct iopmem_buf *buf);
+enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf);
+const char *iopmem_buf_name(const struct iopmem_buf *buf);
+
+/* ---- Copy engine --------------------------------------------------------- */
+
+/** One end of a copy. */
+enum iopmem_end_type {
+	IOPMEM_END_FD = 1,  /* a file or block device (opened by the caller) */
+	IOPMEM_END_BUF = 2, /* a buffer in device memory */
+	IOPMEM_END_MEM = 3, /* host memory */
+};
+
+struct iopmem_end {
+	enum iopmem_end_type type;
+	int fd;                 /* IOPMEM_END_FD */
+	struct iopmem_buf *buf; /* IOPMEM_END_BUF */
+	void *mem;              /* IOPMEM_END_MEM: at least offset + len bytes */
+	uint64_t offset;        /* where the copy starts in this end */
+};
+
+/* Defaults, from the measurements in docs/PERFORMANCE.md. */
+#define IOPMEM_COPY_DEFAULT_QD    8
+#define IOPMEM_COPY_DEFAULT_CHUNK (1024 * 1024)
+
+/* iopmem_copy_opts.flags */
+#define IOPMEM_COPY_NO_FALLBACK  (1U << 0) /* fail rather than bounce through host RAM */
+#define IOPMEM_COPY_FORCE_BOUNCE (1U << 1) /* bounce on purpose (benchmark baseline) */
+#define IOPMEM_COPY_NO_SYNC      (1U << 2) /* skip the final fdatasync() of a file destination */
+
+struct iopmem_copy_opts {
+	unsigned int qd;     /* I/Os in flight; 0: IOPMEM_COPY_DEFAULT_QD */
+	size_t chunk;        /* bytes per I/O, a multiple of 4096; 0: the default */
+	unsigned int flags;  /* IOPMEM_COPY_* */
+	struct iopmem_buf *stage; /* file to file: stage through this buffer (P2P both legs) */
+	/* Called as bytes complete; a non-zero return cancels the copy (-ECANCELED). */
+	int (*progress)(void *arg, uint64_t done, uint64_t total);
+	void *progress_arg;
+};
+
+/* iopmem_copy_result.fallbacks: why bytes went through host RAM. */
+#define IOPMEM_FB_TOPOLOGY  (1U << 0) /* the topology has no P2P path between the ends */
+#define IOPMEM_FB_NO_DIRECT (1U << 1) /* the file cannot be opened with O_DIRECT */
+#define IOPMEM_FB_REFUSED   (1U << 2) /* the kernel refused to DMA to/from the device pages */
+#define IOPMEM_FB_UNALIGNED (1U << 3) /* head, tail or offsets not aligned for O_DIRECT */
+#define IOPMEM_FB_NO_DMA    (1U << 4) /* no file end: the CPU copies */
+#define IOPMEM_FB_FORCED    (1U << 5) /* IOPMEM_COPY_FORCE_BOUNCE */
+#define IOPMEM_FB_NO_STAGE  (1U << 6) /* file to file without a device stage buffer */
+
+struct iopmem_copy_result {
+	uint64_t bytes;         /* bytes copied (all of len on success) */
+	uint64_t bytes_p2p;     /* moved by DMA between a device and device memory */
+	uint64_t bytes_direct;  /* moved by DMA between a device and host memory */
+	uint64_t bytes_bounced; /* copied by the CPU through host RAM */
+	unsigned int fallbacks; /* IOPMEM_FB_* */
+	char reason[768];       /* the fallbacks in words; "" when there were none */
+	char engine[16];        /* "io_uring" or "pread/pwrite" */
+	double seconds;         /* wall time of the copy */
+};
+
+int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const struct iopmem_end *dst,
+		uint64_t len, const struct iopmem_copy_opts *opts, struct iopmem_copy_result *res);
+const char *iopmem_copy_path(const struct iopmem_copy_result *res);
+int64_t iopmem_end_capacity(const struct iopmem_end *end);
+
 #ifdef __cplusplus
 }
 #endif

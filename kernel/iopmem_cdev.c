@@ -42,6 +42,20 @@ static bool iopmem_alive(const struct iopmem_dev *idev)
 	return READ_ONCE(idev->alive);
 }
 
+/*
+ * Who made the page present tells how the BAR is being used: a fault taken by
+ * a user-mode instruction is the CPU touching the BAR (a bounce copy); any
+ * other fault is the kernel mapping the page on a user's behalf, which is what
+ * get_user_pages() does before O_DIRECT or io_uring hands it to a device.
+ */
+static void iopmem_count_fault(struct iopmem_dev *idev, unsigned int flags)
+{
+	if (flags & FAULT_FLAG_USER)
+		atomic_long_inc(&idev->faults_user);
+	else
+		atomic_long_inc(&idev->faults_kernel);
+}
+
 static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 {
 	struct iopmem_dev *idev = vmf->vma->vm_file->private_data;
@@ -49,9 +63,12 @@ static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 	int idx;
 
 	idx = srcu_read_lock(&iopmem_srcu);
-	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev))
+	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev)) {
 		ret = iopmem_insert_devmap_pfn(vmf->vma, vmf->address,
 					       idev->base_pfn + vmf->pgoff);
+		if (ret == VM_FAULT_NOPAGE)
+			iopmem_count_fault(idev, vmf->flags);
+	}
 	srcu_read_unlock(&iopmem_srcu, idx);
 	return ret;
 }

@@ -41,6 +41,8 @@
  * @info_flags: IOPMEM_INFO_F_* bits.
  * @io: the kernel's own mapping of the BAR, with @memtype.
  * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
+ * @faults_user: pages made present by a CPU access from user space.
+ * @faults_kernel: pages made present for the kernel (GUP for DMA, copies).
  * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
  * @lock: protects @files.
  * @files: open files, walked at unbind to revoke their mappings.
@@ -63,6 +65,8 @@ struct iopmem_dev {
 	u32 info_flags;
 	void __iomem *io;
 	struct dev_pagemap pgmap;
+	atomic_long_t faults_user;
+	atomic_long_t faults_kernel;
 	bool alive;
 	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;

@@ -80,6 +80,22 @@ static ssize_t pages_pinned_show(struct device *dev, struct device_attribute *at
 static DEVICE_ATTR_RO(pages_pinned);
 
 /*
+ * Cumulative page faults on user mappings, by who took them: a copy that went
+ * device to device adds only to faults_kernel (GUP mapping pages for DMA); a
+ * bounce through the CPU adds to faults_user.
+ */
+#define IOPMEM_COUNTER_ATTR(name)						\
+static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
+			   char *buf)						\
+{										\
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_iopmem(dev)->name));	\
+}										\
+static DEVICE_ATTR_RO(name)
+
+IOPMEM_COUNTER_ATTR(faults_user);
+IOPMEM_COUNTER_ATTR(faults_kernel);
+
+/*
  * One line per PCI function that could DMA into the BAR (bridges left out):
  * "BDF path distance address", the address being the bus address a client
  * behind the same switch targets, "dma-api" for root-complex paths, "-" when
@@ -121,6 +137,8 @@ static struct attribute *iopmem_dev_attrs[] = {
 	&dev_attr_flags.attr,
 	&dev_attr_pci_dev.attr,
 	&dev_attr_pages_pinned.attr,
+	&dev_attr_faults_user.attr,
+	&dev_attr_faults_kernel.attr,
 	&dev_attr_p2p_clients.attr,
 	NULL,
 };

@@ -69,13 +69,28 @@ const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t i
 	return index < ctx->nfuncs ? &ctx->funcs[index] : NULL;
 }
 
+/*
+ * The PCI function of a sysfs device path: its last BDF component. Return:
+ * its index, -1 if that function is not listed, -ENODEV if none is named.
+ */
+int path_func(const struct iopmem_ctx *ctx, char *real)
+{
+	char *tok, *save = NULL, bdf[16] = "";
+
+	for (tok = strtok_r(real, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
+		if (pci_is_bdf(tok))
+			snprintf(bdf, sizeof(bdf), "%s", tok);
+	return bdf[0] ? pci_index(ctx, bdf) : -ENODEV;
+}
+
 /* The PCI function a device node belongs to: the last BDF in its sysfs path. */
 static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 {
 	static const char *const classes[] = { "block", "iopmem", "nvme", "net", "misc" };
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
-	char path[512], real[PATH_MAX], *tok, *save = NULL, bdf[16] = "";
+	char path[512], real[PATH_MAX];
 	size_t i;
+	int idx;
 
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
 		sysfs_path(ctx, path, sizeof(path), "/sys/class/%s/%s", classes[i], base);
@@ -84,12 +99,10 @@ static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 	}
 	if (i == sizeof(classes) / sizeof(classes[0]))
 		return ctx_fail(ctx, -ENODEV, "%s: no such device node in sysfs", name);
-	for (tok = strtok_r(real, "/", &save); tok; tok = strtok_r(NULL, "/", &save))
-		if (pci_is_bdf(tok))
-			snprintf(bdf, sizeof(bdf), "%s", tok);
-	if (!bdf[0])
+	idx = path_func(ctx, real);
+	if (idx == -ENODEV)
 		return ctx_fail(ctx, -ENODEV, "%s is not a PCI device", name);
-	return pci_index(ctx, bdf);
+	return idx;
 }
 
 /**
@@ -124,6 +137,23 @@ int iopmem_func_find(struct iopmem_ctx *ctx, const char *name)
 	return idx;
 }
 
+/* The iopmemN node of a function iopmem.ko owns a BAR of; "" if none. */
+void func_iopmem_node(const struct iopmem_ctx *ctx, int index, char *node, size_t len)
+{
+	char path[512];
+	struct dirent *de;
+	DIR *dir;
+
+	node[0] = '\0';
+	sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s/iopmem", ctx->funcs[index].bdf);
+	dir = opendir(path);
+	while (dir && (de = readdir(dir)))
+		if (!strncmp(de->d_name, "iopmem", 6))
+			snprintf(node, len, "%.60s", de->d_name);
+	if (dir)
+		closedir(dir);
+}
+
 /**
  * iopmem_func_bar_addrs() - CPU and PCI bus address of a BAR iopmem.ko owns.
  * @ctx: the context.
@@ -139,19 +169,10 @@ int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
 {
 	char path[512], node[64];
 	unsigned long cpu, bus;
-	struct dirent *de;
-	DIR *dir;
 
 	if (index < 0 || (size_t)index >= ctx->nfuncs)
 		return ctx_fail(ctx, -EINVAL, "no such PCI function index");
-	node[0] = '\0';
-	sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s/iopmem", ctx->funcs[index].bdf);
-	dir = opendir(path);
-	while (dir && (de = readdir(dir)))
-		if (!strncmp(de->d_name, "iopmem", 6))
-			snprintf(node, sizeof(node), "%.60s", de->d_name);
-	if (dir)
-		closedir(dir);
+	func_iopmem_node(ctx, index, node, sizeof(node));
 	if (!node[0])
 		return ctx_fail(ctx, -ENOENT, "%s: no BAR owned by iopmem.ko", ctx->funcs[index].bdf);
 	sysfs_path(ctx, path, sizeof(path), "/sys/class/iopmem/%s/cpu_addr", node);

@@ -21,6 +21,10 @@ struct iopmem_ctx {
 int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+void func_iopmem_node(const struct iopmem_ctx *ctx, int index, char *node, size_t len);
+int path_func(const struct iopmem_ctx *ctx, char *real);
+int fd_func(struct iopmem_ctx *ctx, int fd);
+
 /* sysfs.c: paths are relative to ctx->root. */
 int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

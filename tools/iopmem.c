@@ -6,6 +6,8 @@
  *   iopmem check A B [--json]       can B DMA into A's BAR? hop by hop, and why
  *   iopmem info [DEV] [--json]      what iopmem.ko owns
  *   iopmem doctor [--json]          can P2P work here? each check PASS/WARN/FAIL, with a fix
+ *   iopmem copy SRC DST [...]       storage <-> device memory, P2P when possible (copy.c)
+ *   iopmem bench STORAGE BUF [...]  P2P against host RAM and bounce, same run (bench.c)
  *   --root DIR                      read DIR/sys and DIR/proc instead of /sys, /proc
  *
  * Exit status: 0 ok (check: a P2P path exists; doctor: no FAIL), 1 check: no
@@ -307,17 +309,94 @@ static int print_version(const char *root)
 	return 0;
 }
 
+/* Each subcommand's synopsis, for `iopmem CMD --help` and for errors. */
+static const struct {
+	const char *name;
+	const char *help;
+} cmd_help[] = {
+	{ "topo", "iopmem [--json] [--root DIR] topo\n"
+		  "  The P2P matrix of the functions that can take part, and why.\n" },
+	{ "check", "iopmem [--json] [--root DIR] check PROVIDER CLIENT\n"
+		   "  Can CLIENT DMA into PROVIDER's BAR? Hop by hop. Exit 0 yes, 1 no, 2 error.\n" },
+	{ "info", "iopmem [--json] [--root DIR] info [DEV]\n"
+		  "  What iopmem.ko owns: each /dev/iopmemN with its sysfs facts and counters.\n" },
+	{ "doctor", "iopmem [--json] [--root DIR] doctor\n"
+		    "  Can P2P work here? Each check PASS/WARN/FAIL with a fix. Exit 1 on a FAIL.\n" },
+	{ "copy", "iopmem copy SRC DST [--size N] [--offset N] [--qd N] [--chunk N] [--verify]\n"
+		  "                      [--no-fallback] [--json]   (iopmem copy --help)\n" },
+	{ "bench", "iopmem bench STORAGE BUF [--size N] [--chunk LIST] [--qd LIST] [--write] [--json]\n"
+		   "                         (iopmem bench --help)\n" },
+};
+
 static int usage(FILE *f, int ret)
 {
-	fprintf(f, "usage: iopmem [--json] [--root DIR] topo\n"
-		   "       iopmem [--json] [--root DIR] check PROVIDER CLIENT\n"
-		   "       iopmem [--json] [--root DIR] info [DEV]\n"
-		   "       iopmem [--json] [--root DIR] doctor\n"
-		   "       iopmem --version\n"
-		   "Devices: 0000:01:00.0, 01:00.0, /dev/nvme0n1, /dev/iopmem0.\n"
-		   "check exits 0 when CLIENT can DMA into PROVIDER's BAR, 1 when not, 2 on errors;\n"
-		   "doctor exits 1 when a check FAILs.\n");
+	size_t i;
+
+	fprintf(f, "usage:\n");
+	for (i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
+		fprintf(f, "  %s", cmd_help[i].help);
+	fprintf(f, "  iopmem --version\n"
+		   "Devices: 0000:01:00.0, 01:00.0, /dev/nvme0n1, /dev/iopmem0. Sizes: 4096, 64K, 1M, 2G.\n"
+		   "`iopmem CMD --help` for one command; man iopmem for everything.\n");
 	return ret;
+}
+
+static int cmd_usage(const char *cmd, FILE *f, int ret)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(cmd_help) / sizeof(cmd_help[0]); i++)
+		if (!strcmp(cmd, cmd_help[i].name)) {
+			fprintf(f, "usage: %s", cmd_help[i].help);
+			return ret;
+		}
+	fprintf(f, "iopmem: unknown command '%s'\n", cmd);
+	return usage(f, 2);
+}
+
+static int run_cmd(struct iopmem_ctx *ctx, const char *cmd, int argc, char **argv, struct opts *o)
+{
+	if (!strcmp(cmd, "copy"))
+		return cmd_copy(ctx, argc, argv, o);
+	if (!strcmp(cmd, "bench"))
+		return cmd_bench(ctx, argc, argv, o);
+	if (!strcmp(cmd, "topo"))
+		return cmd_topo(ctx, o);
+	if (!strcmp(cmd, "doctor"))
+		return cmd_doctor(ctx, o);
+	return cmd_check(ctx, o);
+}
+
+/* Global options, the command, then its arguments (copy and bench parse their own). */
+static int parse_args(int argc, char **argv, struct opts *o, const char **cmd, int *cmd_at)
+{
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (*cmd && (!strcmp(*cmd, "copy") || !strcmp(*cmd, "bench")))
+			return 0;
+		if (!strcmp(argv[i], "--json"))
+			o->json = 1;
+		else if (!strcmp(argv[i], "--root") && i + 1 < argc)
+			o->root = argv[++i];
+		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
+			return (*cmd ? cmd_usage(*cmd, stdout, 0) : usage(stdout, 0)) - 1;
+		else if (!strcmp(argv[i], "--version"))
+			return print_version(o->root) ? 2 : -1;
+		else if ((argv[i][0] == '-' && argv[i][1]) || (*cmd && o->nargs == 2))
+			return *cmd ? cmd_usage(*cmd, stderr, 2) : usage(stderr, 2);
+		else if (!*cmd)
+			*cmd = argv[*cmd_at = i];
+		else
+			o->args[o->nargs++] = argv[i];
+	}
+	if (!*cmd)
+		return usage(stderr, 2);
+	if (!strcmp(*cmd, "copy") || !strcmp(*cmd, "bench") || (!strcmp(*cmd, "info") && o->nargs <= 1) ||
+	    (!strcmp(*cmd, "topo") && o->nargs == 0) || (!strcmp(*cmd, "check") && o->nargs == 2) ||
+	    (!strcmp(*cmd, "doctor") && o->nargs == 0))
+		return 0;
+	return cmd_usage(*cmd, stderr, 2);
 }
 
 int main(int argc, char **argv)
@@ -325,44 +404,20 @@ int main(int argc, char **argv)
 	struct iopmem_ctx *ctx = NULL;
 	struct opts o = { 0 };
 	const char *cmd = NULL;
-	int i, ret;
+	int at = 0, ret;
 
-	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--json"))
-			o.json = 1;
-		else if (!strcmp(argv[i], "--root") && i + 1 < argc)
-			o.root = argv[++i];
-		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
-			return usage(stdout, 0);
-		else if (!strcmp(argv[i], "--version"))
-			return print_version(o.root);
-		else if ((argv[i][0] == '-' && argv[i][1]) || (cmd && o.nargs == 2))
-			return usage(stderr, 2);
-		else if (!cmd)
-			cmd = argv[i];
-		else
-			o.args[o.nargs++] = argv[i];
-	}
-	if (!cmd)
-		return usage(stderr, 2);
-	if (!strcmp(cmd, "info") && o.nargs <= 1)
+	ret = parse_args(argc, argv, &o, &cmd, &at);
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	if (!strcmp(cmd, "info"))
 		return cmd_info(&o);
-	if (!(!strcmp(cmd, "topo") && o.nargs == 0) && !(!strcmp(cmd, "check") && o.nargs == 2) &&
-	    !(!strcmp(cmd, "doctor") && o.nargs == 0))
-		return usage(stderr, 2);
-
 	ret = iopmem_ctx_new(&ctx, o.root);
 	if (ret) {
 		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
 		iopmem_ctx_free(ctx);
 		return 2;
 	}
-	if (!strcmp(cmd, "topo"))
-		ret = cmd_topo(ctx, &o);
-	else if (!strcmp(cmd, "doctor"))
-		ret = cmd_doctor(ctx, &o);
-	else
-		ret = cmd_check(ctx, &o);
+	ret = run_cmd(ctx, cmd, argc - at, argv + at, &o);
 	iopmem_ctx_free(ctx);
 	return ret;
 }

@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Buffers in device memory: a shared mapping of /dev/iopmemN, or of a kernel
+ * p2pdma provider's p2pmem/allocate file. Either way the pages are ones
+ * O_DIRECT and io_uring can hand to another device's DMA.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../include/uapi/iopmem.h"
+#include "internal.h"
+
+struct iopmem_buf {
+	int fd;
+	void *addr;
+	size_t size;
+	int provider;            /* PCI function index in the context, -1 unknown */
+	enum iopmem_buf_kind kind;
+	char name[64];           /* "iopmem0", "p2pmem:0000:01:00.0" */
+};
+
+/* "/dev/iopmem3" or "iopmem3" -> "iopmem3"; NULL if it is not such a name. */
+static const char *iopmem_node_name(const char *name)
+{
+	const char *base = strncmp(name, "/dev/", 5) ? name : name + 5;
+
+	if (strncmp(base, "iopmem", 6) || !base[6] || strspn(base + 6, "0123456789") != strlen(base + 6))
+		return NULL;
+	return base;
+}
+
+/* Refuse a module whose ABI this library does not speak, naming both. */
+static int abi_check(struct iopmem_ctx *ctx, int fd, const char *node, struct iopmem_info *info)
+{
+	char path[512], val[32];
+
+	if (ioctl(fd, IOPMEM_IOC_INFO, info) == 0 && info->abi_version == IOPMEM_ABI_VERSION)
+		return 0;
+	if (errno == ENODEV)
+		return ctx_fail(ctx, -ENODEV, "/dev/%s: the device is gone (unbound or unplugged)", node);
+	val[0] = '\0';
+	sysfs_path(ctx, path, sizeof(path), "/sys/class/iopmem/%s/abi_version", node);
+	if (sysfs_read(path, val, sizeof(val)))
+		snprintf(val, sizeof(val), "unknown");
+	return ctx_fail(ctx, -EPROTO,
+			"/dev/%s: iopmem.ko speaks ABI %s but libiopmem %s speaks ABI %d: "
+			"install the module and the library from the same release",
+			node, val, IOPMEM_LIB_VERSION, IOPMEM_ABI_VERSION);
+}
+
+static int open_node(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char *node,
+		     uint64_t offset, size_t size)
+{
+	struct iopmem_info info;
+	char dev[80], bdf[16];
+	int ret;
+
+	snprintf(dev, sizeof(dev), "/dev/%s", node);
+	buf->fd = open(dev, O_RDWR | O_CLOEXEC);
+	if (buf->fd < 0)
+		return ctx_fail(ctx, -errno, "%s: %s%s", dev, strerror(errno),
+				errno == EACCES ? " (root, or membership of group iopmem, is needed)" :
+				errno == ENOENT ? " (is iopmem.ko loaded and bound?)" : "");
+	ret = abi_check(ctx, buf->fd, node, &info);
+	if (ret)
+		return ret;
+	if (offset % (uint64_t)sysconf(_SC_PAGESIZE) || offset >= info.size)
+		return ctx_fail(ctx, -EINVAL, "%s: offset %llu must be page-aligned and below its %llu bytes",
+				dev, (unsigned long long)offset, (unsigned long long)info.size);
+	if (!size)
+		size = (size_t)(info.size - offset);
+	if (size > info.size - offset)
+		return ctx_fail(ctx, -ENOSPC, "%s: %zu bytes at offset %llu do not fit its %llu bytes",
+				dev, size, (unsigned long long)offset, (unsigned long long)info.size);
+	buf->size = size;
+	buf->kind = IOPMEM_BUF_IOPMEM;
+	snprintf(buf->name, sizeof(buf->name), "%s", node);
+	snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", info.pci_domain, info.pci_bus,
+		 info.pci_dev, info.pci_fn);
+	buf->provider = pci_index(ctx, bdf);
+	buf->addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf->fd, (off_t)offset);
+	if (buf->addr == MAP_FAILED)
+		return ctx_fail(ctx, -errno, "%s: mmap: %s", dev, strerror(errno));
+	return 0;
+}
+
+/*
+ * A kernel p2pdma provider (e.g. an NVMe CMB) publishes p2pmem/allocate: each
+ * shared mapping of it allocates that much from the provider's pool.
+ */
+static int open_p2pmem(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char *bdf,
+		       size_t size)
+{
+	char path[512];
+	unsigned long avail = 0;
+
+	sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/available", bdf);
+	if (sysfs_read_ulong(path, &avail))
+		return ctx_fail(ctx, -ENODEV,
+				"%s publishes no p2pmem (a kernel without CONFIG_PCI_P2PDMA, or a "
+				"driver that registers none) and is not bound to iopmem.ko", bdf);
+	if (!size)
+		size = avail;
+	if (!size || size > avail)
+		return ctx_fail(ctx, -ENOSPC, "%s: %zu bytes asked, its p2pmem has %lu available",
+				bdf, size, avail);
+	sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s/p2pmem/allocate", bdf);
+	buf->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (buf->fd < 0)
+		return ctx_fail(ctx, -errno, "%s: %s", path, strerror(errno));
+	buf->addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, buf->fd, 0);
+	if (buf->addr == MAP_FAILED)
+		return ctx_fail(ctx, -errno, "%s: mmap of %zu bytes: %s", path, size, strerror(errno));
+	buf->size = size;
+	buf->kind = IOPMEM_BUF_P2PMEM;
+	buf->provider = pci_index(ctx, bdf);
+	snprintf(buf->name, sizeof(buf->name), "p2pmem:%s", bdf);
+	return 0;
+}
+
+/**
+ * iopmem_buf_open() - map a buffer in device memory.
+ * @ctx: the context (for PCI lookups and the error text).
+ * @name: "/dev/iopmemN" or "iopmemN"; a PCI function ("0000:01:00.0",
+ *        "01:00.0") bound to iopmem.ko; "p2pmem:BDF", or the BDF of a function
+ *        that is not iopmem's, for memory from the kernel's p2pdma allocator.
+ * @offset: byte offset into the device (iopmem nodes; page-aligned), 0 for p2pmem.
+ * @size: bytes to map; 0 for all that is left (p2pmem: all that is available).
+ * @out: the buffer, or NULL on failure.
+ *
+ * Fails with -EPROTO when the loaded iopmem.ko speaks another ABI than this
+ * library, naming both versions.
+ *
+ * Return: 0 or a negative errno (iopmem_ctx_error() says why).
+ */
+int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset, size_t size,
+		    struct iopmem_buf **out)
+{
+	struct iopmem_buf *buf = calloc(1, sizeof(*buf));
+	const char *node = iopmem_node_name(name);
+	char found[32];
+	int ret, idx;
+
+	*out = NULL;
+	if (!buf)
+		return ctx_fail(ctx, -ENOMEM, "out of memory");
+	buf->fd = -1;
+	buf->addr = MAP_FAILED;
+	buf->provider = -1;
+	if (node) {
+		ret = open_node(ctx, buf, node, offset, size);
+	} else if (!strncmp(name, "p2pmem:", 7)) {
+		idx = iopmem_func_find(ctx, name + 7);
+		ret = idx < 0 ? idx : offset ? ctx_fail(ctx, -EINVAL, "p2pmem buffers start at offset 0")
+			      : open_p2pmem(ctx, buf, ctx->funcs[idx].bdf, size);
+	} else if ((idx = iopmem_func_find(ctx, name)) < 0) {
+		ret = ctx_fail(ctx, idx, "%s: not an iopmem node, nor a PCI function (%s)", name,
+			       iopmem_ctx_error(ctx));
+	} else {
+		func_iopmem_node(ctx, idx, found, sizeof(found));
+		ret = found[0] ? open_node(ctx, buf, found, offset, size)
+			       : offset ? ctx_fail(ctx, -EINVAL, "p2pmem buffers start at offset 0")
+					: open_p2pmem(ctx, buf, ctx->funcs[idx].bdf, size);
+	}
+	if (ret) {
+		buf->size = buf->addr == MAP_FAILED ? 0 : buf->size;
+		iopmem_buf_close(buf);
+		return ret;
+	}
+	*out = buf;
+	return 0;
+}
+
+/** iopmem_buf_close() - unmap and free a buffer; NULL is ignored. */
+void iopmem_buf_close(struct iopmem_buf *buf)
+{
+	if (!buf)
+		return;
+	if (buf->addr != MAP_FAILED)
+		munmap(buf->addr, buf->size);
+	if (buf->fd >= 0)
+		close(buf->fd);
+	free(buf);
+}
+
+/** iopmem_buf_addr() - where the buffer is mapped in this process. */
+void *iopmem_buf_addr(const struct iopmem_buf *buf)
+{
+	return buf->addr;
+}
+
+/** iopmem_buf_size() - its size in bytes. */
+size_t iopmem_buf_size(const struct iopmem_buf *buf)
+{
+	return buf->size;
+}
+
+/** iopmem_buf_provider() - index of the PCI function whose memory it is, -1 unknown. */
+int iopmem_buf_provider(const struct iopmem_buf *buf)
+{
+	return buf->provider;
+}
+
+/** iopmem_buf_kind() - where its memory came from. */
+enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf)
+{
+	return buf->kind;
+}
+
+/** iopmem_buf_name() - "iopmemN" or "p2pmem:BDF". */
+const char *iopmem_buf_name(const struct iopmem_buf *buf)
+{
+	return buf->name;
+}

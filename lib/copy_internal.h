@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/* The copy engine's shared state: planned in copy.c, run by engine.c. */
+#ifndef LIBIOPMEM_COPY_INTERNAL_H
+#define LIBIOPMEM_COPY_INTERNAL_H
+
+#include <stdint.h>
+
+#include "internal.h"
+
+/* O_DIRECT alignment the engine plans for: offsets, lengths and addresses. */
+#define COPY_ALIGN 4096U
+
+/* One side of a copy, as the engine sees it. */
+struct side {
+	int fd_direct;       /* O_DIRECT descriptor, -1 if none (or not a file) */
+	int fd_buffered;     /* page-cache descriptor, -1 if not a file */
+	uint64_t off;        /* file offset of the copy's byte 0 */
+	uint8_t *mem;        /* memory of the copy's byte 0, NULL for a file */
+	int device;          /* mem is device memory (a BAR or p2pmem) */
+	const char *label;   /* "source", "destination" */
+};
+
+struct job {
+	struct iopmem_ctx *ctx;
+	const struct iopmem_copy_opts *o;
+	struct iopmem_copy_result *res;
+	struct side src, dst;
+	uint64_t len;
+	uint64_t done;       /* bytes complete, for progress */
+	uint64_t head;       /* [head, mid_end) moves by O_DIRECT; the rest bounces */
+	uint64_t mid_end;
+	size_t chunk;
+	unsigned int qd;
+	uint8_t *stage;      /* file to file: qd chunks the data passes through */
+	int stage_device;
+	int p2p;             /* the direct path's memory is device memory */
+	uint8_t *bounce;     /* one chunk of host RAM for the CPU path */
+	int bounce_all;      /* every remaining byte goes through the CPU path */
+	int cancelled;
+	int refused_err;     /* the errno the kernel refused DMA with, 0 if none */
+};
+
+/* engine.c */
+int engine_bounce(struct job *j, uint64_t pos, uint64_t n);
+int engine_direct(struct job *j);
+int job_progress(struct job *j, uint64_t n);
+
+#endif

@@ -1,0 +1,301 @@
+// SPDX-License-Identifier: MIT
+/*
+ * iopmem bench STORAGE BUF: what P2P buys, measured against its alternatives
+ * in the same run (gdsio / p2pmem-test style).
+ *
+ * For each chunk size and queue depth: read (STORAGE -> device memory) and,
+ * with --write, write (device memory -> STORAGE), each three ways: P2P, the
+ * storage <-> host RAM O_DIRECT baseline, and the bounce path (host RAM plus a
+ * CPU copy). Then 4 KiB latency at queue depth 1 for the same three. Prints
+ * GB/s, CPU seconds per GiB and the ratios; --json for machines.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#define MAX_LIST 8
+#define LAT_MAX 4096
+
+enum mode { M_P2P, M_HOST, M_BOUNCE, M_COUNT };
+static const char *const mode_names[M_COUNT] = { "p2p", "host-dma", "bounce" };
+
+struct bench {
+	struct iopmem_ctx *ctx;
+	int fd, json, write, first;
+	struct iopmem_buf *buf;
+	uint8_t *host;
+	uint64_t size, chunks[MAX_LIST], qds[MAX_LIST];
+	int nchunks, nqds, nlat;
+	const char *storage;
+};
+
+struct figure {
+	double gbps, cpu_per_gib;
+	uint64_t bounced;
+	const char *path;
+};
+
+static double cpu_seconds(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* One timed copy: storage <-> (device memory | host RAM), the given way. */
+static int run_one(struct bench *b, int write, enum mode m, uint64_t chunk, uint64_t qd,
+		   struct figure *f)
+{
+	struct iopmem_end file = { .type = IOPMEM_END_FD, .fd = b->fd };
+	struct iopmem_end mem = { .type = IOPMEM_END_BUF, .buf = b->buf };
+	struct iopmem_copy_opts o = { .qd = (unsigned int)qd, .chunk = (size_t)chunk };
+	struct iopmem_copy_result r;
+	double cpu = cpu_seconds();
+
+	if (m == M_HOST)
+		mem = (struct iopmem_end){ .type = IOPMEM_END_MEM, .mem = b->host };
+	if (m == M_BOUNCE)
+		o.flags = IOPMEM_COPY_FORCE_BOUNCE;
+	if (write ? iopmem_copy(b->ctx, &mem, &file, b->size, &o, &r)
+		  : iopmem_copy(b->ctx, &file, &mem, b->size, &o, &r)) {
+		fprintf(stderr, "iopmem bench: %s %s: %s\n", write ? "write" : "read", mode_names[m],
+			iopmem_ctx_error(b->ctx));
+		return -1;
+	}
+	cpu = cpu_seconds() - cpu;
+	f->gbps = (double)r.bytes / r.seconds / 1e9;
+	f->cpu_per_gib = cpu / ((double)r.bytes / (1 << 30));
+	f->bounced = r.bytes_bounced;
+	f->path = iopmem_copy_path(&r);
+	return 0;
+}
+
+static void print_figure(struct bench *b, const char *op, enum mode m, uint64_t chunk, uint64_t qd,
+			 const struct figure *f)
+{
+	char c[32];
+
+	if (b->json) {
+		printf("%s{\"op\":\"%s\",\"mode\":\"%s\",\"chunk\":%llu,\"qd\":%llu,\"gbps\":%.4f,"
+		       "\"cpu_s_per_gib\":%.4f,\"path\":\"%s\",\"bytes_bounced\":%llu}",
+		       b->first ? "" : ",", op, mode_names[m], (unsigned long long)chunk,
+		       (unsigned long long)qd, f->gbps, f->cpu_per_gib, f->path,
+		       (unsigned long long)f->bounced);
+		b->first = 0;
+		return;
+	}
+	printf("%-9s %4llu  %-5s %-9s %8.3f %10.3f  %s\n", fmt_bytes(chunk, c, sizeof(c)),
+	       (unsigned long long)qd, op, mode_names[m], f->gbps, f->cpu_per_gib, f->path);
+}
+
+static int bench_op(struct bench *b, int write, uint64_t chunk, uint64_t qd)
+{
+	const char *op = write ? "write" : "read";
+	struct figure f[M_COUNT];
+	int m;
+
+	for (m = 0; m < M_COUNT; m++) {
+		if (run_one(b, write, (enum mode)m, chunk, qd, &f[m]))
+			return -1;
+		print_figure(b, op, (enum mode)m, chunk, qd, &f[m]);
+	}
+	if (!b->json)
+		printf("%-21s ratios: p2p/host-dma %.2fx GB/s, p2p/bounce %.2fx CPU per GiB%s\n", "",
+		       f[M_P2P].gbps / f[M_HOST].gbps, f[M_P2P].cpu_per_gib / f[M_BOUNCE].cpu_per_gib,
+		       f[M_P2P].bounced ? " (the P2P run bounced bytes: see iopmem copy)" : "");
+	return 0;
+}
+
+static double elapsed_us(const struct timespec *a, const struct timespec *z)
+{
+	return (double)(z->tv_sec - a->tv_sec) * 1e6 + (double)(z->tv_nsec - a->tv_nsec) / 1e3;
+}
+
+static int cmp_double(const void *x, const void *y)
+{
+	double a = *(const double *)x, b = *(const double *)y;
+
+	return (a > b) - (a < b);
+}
+
+/* 4 KiB reads at queue depth 1, random aligned offsets (fixed seed). */
+static int latency(struct bench *b, int dfd, enum mode m, double *p50, double *p99)
+{
+	uint8_t *bar = iopmem_buf_addr(b->buf);
+	double *t = calloc((size_t)b->nlat, sizeof(*t));
+	uint64_t seed = 0x9e3779b97f4a7c15ULL, blocks = b->size / 4096;
+	int i, ret = 0;
+
+	for (i = 0; t && i < b->nlat && !ret; i++) {
+		struct timespec a, z;
+		ssize_t n;
+		off_t off;
+
+		seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+		off = (off_t)((seed >> 33) % blocks * 4096);
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		n = pread(dfd, m == M_P2P ? bar : b->host, 4096, off);
+		if (n != 4096)
+			ret = n < 0 ? -errno : -EIO;
+		if (m == M_BOUNCE)
+			memcpy(bar, b->host, 4096);
+		clock_gettime(CLOCK_MONOTONIC, &z);
+		t[i] = elapsed_us(&a, &z);
+	}
+	if (t && !ret) {
+		qsort(t, (size_t)b->nlat, sizeof(*t), cmp_double);
+		*p50 = t[b->nlat / 2];
+		*p99 = t[(b->nlat * 99) / 100];
+	}
+	free(t);
+	return t ? ret : -ENOMEM;
+}
+
+static void bench_latency(struct bench *b)
+{
+	int dfd = open(b->storage, O_RDONLY | O_DIRECT | O_CLOEXEC), m;
+
+	printf(b->json ? "],\"latency\":[" : "\n4 KiB reads, qd 1, %d samples:\n", b->nlat);
+	for (m = 0; m < M_COUNT; m++) {
+		double p50 = 0, p99 = 0;
+		int ret = dfd < 0 ? -errno : latency(b, dfd, (enum mode)m, &p50, &p99);
+
+		if (b->json)
+			printf("%s{\"mode\":\"%s\",\"p50_us\":%.1f,\"p99_us\":%.1f,\"error\":%d}", m ? "," : "",
+			       mode_names[m], p50, p99, -ret);
+		else if (ret)
+			printf("  %-9s %s\n", mode_names[m], strerror(-ret));
+		else
+			printf("  %-9s p50 %8.1f us  p99 %8.1f us\n", mode_names[m], p50, p99);
+	}
+	if (dfd >= 0)
+		close(dfd);
+}
+
+static int bench_usage(FILE *f, int ret)
+{
+	fprintf(f, "usage: iopmem bench STORAGE BUF [--size N] [--chunk LIST] [--qd LIST] [--write]\n"
+		   "                    [--lat-count N] [--json]\n"
+		   "STORAGE: a file or block device; BUF: device memory (/dev/iopmemN, BDF, p2pmem:BDF).\n"
+		   "Reads STORAGE -> BUF; --write also writes BUF -> STORAGE, OVERWRITING the first\n"
+		   "--size bytes of STORAGE. Each P2P, host RAM (O_DIRECT) and bounce, in one run.\n"
+		   "LIST: comma-separated sizes, e.g. --chunk 128K,1M --qd 1,8,32. Defaults: --size 64M\n"
+		   "(or less if STORAGE or BUF is smaller), --chunk 1M, --qd 1,8, --lat-count 256.\n");
+	return ret;
+}
+
+static int bench_parse(int argc, char **argv, struct bench *b)
+{
+	static const struct option longopts[] = {
+		{ "size", required_argument, NULL, 's' }, { "chunk", required_argument, NULL, 'c' },
+		{ "qd", required_argument, NULL, 'q' },   { "write", no_argument, NULL, 'w' },
+		{ "lat-count", required_argument, NULL, 'l' }, { "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },       { NULL, 0, NULL, 0 },
+	};
+	uint64_t lat = 256;
+	int c, bad = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 's': bad |= parse_size(optarg, &b->size) || !b->size; break;
+		case 'c': bad |= (b->nchunks = parse_size_list(optarg, b->chunks, MAX_LIST)) < 0; break;
+		case 'q': bad |= (b->nqds = parse_size_list(optarg, b->qds, MAX_LIST)) < 0; break;
+		case 'w': b->write = 1; break;
+		case 'l': bad |= parse_size(optarg, &lat) || !lat || lat > LAT_MAX; break;
+		case 'j': b->json = 1; break;
+		case 'h': bench_usage(stdout, 0); return -1;
+		default: bad = 1;
+		}
+	}
+	b->nlat = (int)lat;
+	if (bad || argc - optind != 2)
+		return bench_usage(stderr, 2);
+	b->storage = argv[optind];
+	return 0;
+}
+
+/* Open both ends and settle the size: what both hold, 64 MiB at most by default. */
+static int bench_open(struct bench *b, const char *bufname)
+{
+	struct iopmem_end e = { .type = IOPMEM_END_FD };
+	int64_t cap;
+
+	b->fd = open(b->storage, (b->write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	if (b->fd < 0) {
+		fprintf(stderr, "iopmem bench: %s: %s\n", b->storage, strerror(errno));
+		return 2;
+	}
+	if (iopmem_buf_open(b->ctx, bufname, 0, 0, &b->buf)) {
+		fprintf(stderr, "iopmem bench: %s\n", iopmem_ctx_error(b->ctx));
+		return 2;
+	}
+	e.fd = b->fd;
+	cap = iopmem_end_capacity(&e);
+	if (!b->size)
+		b->size = 64 << 20;
+	if (!b->size || cap < 0 || b->size > (uint64_t)cap || b->size > iopmem_buf_size(b->buf) ||
+	    b->size % 4096) {
+		fprintf(stderr, "iopmem bench: --size %llu must be a multiple of 4096 that both %s "
+			"(%lld bytes) and %s (%zu bytes) hold\n", (unsigned long long)b->size,
+			b->storage, (long long)cap, bufname, iopmem_buf_size(b->buf));
+		return 2;
+	}
+	b->host = aligned_alloc(4096, b->size);
+	if (!b->host) {
+		fprintf(stderr, "iopmem bench: out of memory for %llu bytes\n", (unsigned long long)b->size);
+		return 2;
+	}
+	memset(b->host, 0x5a, b->size);
+	return 0;
+}
+
+int cmd_bench(struct iopmem_ctx *ctx, int argc, char **argv, struct opts *o)
+{
+	struct bench b = { .ctx = ctx, .fd = -1, .first = 1, .chunks = { 1 << 20 }, .nchunks = 1,
+			   .qds = { 1, 8 }, .nqds = 2 };
+	char sz[32];
+	int ret = bench_parse(argc, argv, &b), c, q;
+
+	if (ret)
+		return ret < 0 ? 0 : ret;
+	b.json |= o->json;
+	ret = bench_open(&b, argv[optind + 1]);
+	if (!ret && b.json) {
+		printf("{\"storage\":");
+		json_str(b.storage);
+		printf(",\"buffer\":");
+		json_str(iopmem_buf_name(b.buf));
+		printf(",\"size\":%llu,\"runs\":[", (unsigned long long)b.size);
+	} else if (!ret) {
+		printf("iopmem bench: %s <-> %s, %s per run\n%-9s %4s  %-5s %-9s %8s %10s  %s\n",
+		       b.storage, iopmem_buf_name(b.buf), fmt_bytes(b.size, sz, sizeof(sz)), "chunk",
+		       "qd", "op", "mode", "GB/s", "CPU s/GiB", "path");
+	}
+	for (c = 0; !ret && c < b.nchunks; c++)
+		for (q = 0; !ret && q < b.nqds; q++) {
+			ret = bench_op(&b, 0, b.chunks[c], b.qds[q]);
+			if (!ret && b.write)
+				ret = bench_op(&b, 1, b.chunks[c], b.qds[q]);
+		}
+	if (!ret)
+		bench_latency(&b);
+	if (!ret && b.json)
+		printf("]}\n");
+	if (b.fd >= 0)
+		close(b.fd);
+	iopmem_buf_close(b.buf);
+	free(b.host);
+	return ret == 2 ? 2 : ret ? 3 : 0;
+}
