@@ -155,7 +155,7 @@ struct iopmem_copy_opts {
 #define IOPMEM_FB_NO_DIRECT (1U << 1) /* the file cannot be opened with O_DIRECT */
 #define IOPMEM_FB_REFUSED   (1U << 2) /* the kernel refused to DMA to/from the device pages */
 #define IOPMEM_FB_UNALIGNED (1U << 3) /* head, tail or offsets not aligned for O_DIRECT */
-#define IOPMEM_FB_NO_DMA    (1U << 4) /* no file end: the CPU copies */
+#define IOPMEM_FB_NO_DMA    (1U << 4) /* no device can DMA the bytes (no file end, or not on PCI) */
 #define IOPMEM_FB_FORCED    (1U << 5) /* IOPMEM_COPY_FORCE_BOUNCE */
 #define IOPMEM_FB_NO_STAGE  (1U << 6) /* file to file without a device stage buffer */
 

@@ -149,7 +149,19 @@ static void plan_topology(struct job *j, const struct iopmem_end *file, const st
 	int provider = buf ? iopmem_buf_provider(buf) : -1;
 	struct iopmem_verdict v;
 
-	if (client < 0 || provider < 0 || iopmem_p2p_verdict(j->ctx, provider, client, &v))
+	if (client < 0) {
+		/*
+		 * tmpfs, 9p, loop, network file systems: no device of ours DMAs
+		 * the bytes (the kernel would copy them with the CPU even under
+		 * O_DIRECT), so say so and do the copy ourselves.
+		 */
+		j->bounce_all = 1;
+		note(j, IOPMEM_FB_NO_DMA, "the %s is not on a PCI storage device: no device can DMA "
+		     "it to or from %s", file == j->src_end ? "source" : "destination",
+		     iopmem_buf_name(buf));
+		return;
+	}
+	if (provider < 0 || iopmem_p2p_verdict(j->ctx, provider, client, &v))
 		return; /* unknown: try, and let the kernel refuse */
 	if (v.path != IOPMEM_PATH_NONE)
 		return;
@@ -306,6 +318,7 @@ int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const stru
 	memset(res, 0, sizeof(*res));
 	snprintf(res->engine, sizeof(res->engine), "cpu");
 	j.o = opts ? opts : &defaults;
+	j.src_end = src;
 	j.qd = j.o->qd ? j.o->qd : IOPMEM_COPY_DEFAULT_QD;
 	j.chunk = j.o->chunk ? j.o->chunk : IOPMEM_COPY_DEFAULT_CHUNK;
 	if (j.qd > 1024 || j.chunk % COPY_ALIGN || j.chunk > (64U << 20))

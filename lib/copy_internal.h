@@ -25,6 +25,7 @@ struct job {
 	const struct iopmem_copy_opts *o;
 	struct iopmem_copy_result *res;
 	struct side src, dst;
+	const struct iopmem_end *src_end;
 	uint64_t len;
 	uint64_t done;       /* bytes complete, for progress */
 	uint64_t head;       /* [head, mid_end) moves by O_DIRECT; the rest bounces */

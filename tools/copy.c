@@ -191,9 +191,10 @@ static int verify(struct iopmem_ctx *ctx, const struct cli_end *s, const struct 
 static int copy_usage(FILE *f, int ret)
 {
 	fprintf(f, "usage: iopmem copy SRC DST [--size N] [--offset N] [--src-offset N] [--dst-offset N]\n"
-		   "                   [--qd N] [--chunk N] [--verify] [--no-fallback] [--json]\n"
-		   "SRC, DST: a file or block device, or device memory: /dev/iopmemN, iopmemN,\n"
+		   "                   [--qd N] [--chunk N] [--via BUF] [--verify] [--no-fallback] [--json]\n"
+		   "SRC, DST: a file or block device, or device memory (BUF): /dev/iopmemN, iopmemN,\n"
 		   "  a BDF bound to iopmem, p2pmem:BDF (a kernel p2pdma provider).\n"
+		   "--via BUF: file to file through device memory (P2P both ways), not host RAM.\n"
 		   "Sizes take K, M, G, T suffixes (powers of 1024). --size defaults to the rest\n"
 		   "of SRC. A DST file is created if missing and never truncated.\n"
 		   "Exit: 0 copied, 1 --verify mismatch, 2 usage or lookup error, 3 copy failed,\n"
@@ -203,6 +204,7 @@ static int copy_usage(FILE *f, int ret)
 
 struct copy_args {
 	uint64_t size, src_off, dst_off, qd, chunk;
+	const char *via;
 	int have_size, verify, no_fallback;
 };
 
@@ -212,7 +214,7 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 		{ "size", required_argument, NULL, 's' },    { "offset", required_argument, NULL, 'o' },
 		{ "src-offset", required_argument, NULL, 'S' }, { "dst-offset", required_argument, NULL, 'D' },
 		{ "qd", required_argument, NULL, 'q' },      { "chunk", required_argument, NULL, 'c' },
-		{ "verify", no_argument, NULL, 'v' },        { "no-fallback", no_argument, NULL, 'n' },
+		{ "via", required_argument, NULL, 'V' },     { "verify", no_argument, NULL, 'v' },        { "no-fallback", no_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },          { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -222,6 +224,10 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		uint64_t v = 0;
 
+		if (c == 'V') {
+			a->via = optarg;
+			continue;
+		}
 		if (optarg && parse_size(optarg, &v)) {
 			fprintf(stderr, "iopmem copy: %s: not a size (e.g. 4096, 64K, 1M, 2G)\n", optarg);
 			return 2;
@@ -248,11 +254,22 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 	return 0;
 }
 
+/* A buffer end must hold [off, off + size): say so before anything moves. */
+static int fits(const struct cli_end *e, uint64_t off, uint64_t size)
+{
+	if (e->end.type != IOPMEM_END_BUF || (off <= (uint64_t)e->capacity &&
+					     size <= (uint64_t)e->capacity - off))
+		return 1;
+	fprintf(stderr, "iopmem copy: %s holds %lld bytes: %llu bytes at offset %llu do not fit\n",
+		e->name, (long long)e->capacity, (unsigned long long)size, (unsigned long long)off);
+	return 0;
+}
+
 /* What --size means when it is not given: the rest of SRC, if DST has room. */
 static int copy_size(const struct cli_end *s, const struct cli_end *d, struct copy_args *a)
 {
 	if (a->have_size)
-		return 0;
+		return fits(s, a->src_off, a->size) && fits(d, a->dst_off, a->size) ? 0 : 2;
 	if (s->capacity < 0 || (uint64_t)s->capacity < a->src_off) {
 		fprintf(stderr, "iopmem copy: the size of %s is unknown: give --size\n", s->name);
 		return 2;
@@ -280,6 +297,11 @@ static int copy_run(struct iopmem_ctx *ctx, const struct opts *o, struct copy_ar
 	sigset_t old;
 	int ret, verified = -1;
 
+	if (a->via && iopmem_buf_open(ctx, a->via, 0, 0, &co.stage)) {
+		fprintf(stderr, "iopmem copy: --via: %s\n", iopmem_ctx_error(ctx));
+		return 2;
+	}
+
 	sigemptyset(&p.stop);
 	sigaddset(&p.stop, SIGINT);
 	sigaddset(&p.stop, SIGTERM);
@@ -301,6 +323,7 @@ static int copy_run(struct iopmem_ctx *ctx, const struct opts *o, struct copy_ar
 	else if (ret)
 		fprintf(stderr, "iopmem copy: %s\n", iopmem_ctx_error(ctx));
 	sigprocmask(SIG_SETMASK, &old, NULL);
+	iopmem_buf_close(co.stage);
 	if (ret == -ECANCELED)
 		return 130;
 	return ret ? 3 : verified == 0 ? 1 : 0;
