@@ -43,7 +43,10 @@ tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi
 module:
 	$(MAKE) -C kernel
 
-test-progs: $(GUEST_PROGS) tools/iopmem
+test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
+
+tests/unit/copy-unit: tests/unit/copy-unit.c include/libiopmem.h build/libiopmem.a
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
 
 tests/guest/iopmem-dio: tests/guest/iopmem-dio.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
@@ -106,6 +109,6 @@ uninstall:
 
 clean:
 	-$(MAKE) -C kernel clean
-	rm -rf build $(GUEST_PROGS) tools/iopmem
+	rm -rf build $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
 
 .PHONY: all module tools test-progs setup demo check install uninstall deb clean

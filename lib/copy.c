@@ -39,10 +39,8 @@ static void note(struct job *j, unsigned int flag, const char *fmt, ...)
 	if (r->fallbacks & flag)
 		return;
 	r->fallbacks |= flag;
-	if (used && used + 2 < sizeof(r->reason)) {
-		strcat(r->reason, "; ");
-		used += 2;
-	}
+	if (used && used + 2 < sizeof(r->reason))
+		used += (size_t)snprintf(r->reason + used, sizeof(r->reason) - used, "; ");
 	va_start(ap, fmt);
 	vsnprintf(r->reason + used, sizeof(r->reason) - used, fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
@@ -239,7 +237,7 @@ static int plan(struct job *j, const struct iopmem_end *src, const struct iopmem
 	}
 	j->p2p = (j->src.mem && j->src.device) || (j->dst.mem && j->dst.device) || j->stage_device;
 	if (!ret && (j->o->flags & IOPMEM_COPY_NO_FALLBACK) && j->res->fallbacks)
-		ret = ctx_fail(j->ctx, j->res->fallbacks & IOPMEM_FB_TOPOLOGY ? -EREMOTEIO : -EINVAL,
+		ret = ctx_fail(j->ctx, (j->res->fallbacks & IOPMEM_FB_TOPOLOGY) ? -EREMOTEIO : -EINVAL,
 			       "not copied: %s; and falling back to host RAM is not allowed",
 			       j->res->reason);
 	return ret;
@@ -321,7 +319,7 @@ int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const stru
 	j.src_end = src;
 	j.qd = j.o->qd ? j.o->qd : IOPMEM_COPY_DEFAULT_QD;
 	j.chunk = j.o->chunk ? j.o->chunk : IOPMEM_COPY_DEFAULT_CHUNK;
-	if (j.qd > 1024 || j.chunk % COPY_ALIGN || j.chunk > (64U << 20))
+	if (j.qd > 1024 || j.chunk % COPY_ALIGN || j.chunk > ((size_t)64 << 20))
 		return ctx_fail(ctx, -EINVAL, "queue depth must be 1-1024 and chunk a multiple of %u up to 64 MiB",
 				COPY_ALIGN);
 	ret = side_setup(&j, &j.src, src, 0);

@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <inttypes.h>
 #include <liburing.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,13 +53,11 @@ static int file_io(struct job *j, const struct side *s, int write, uint8_t *mem,
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
-			return ctx_fail(j->ctx, -errno, "%s: %s at byte %llu: %s", s->label,
-					write ? "write" : "read",
-					(unsigned long long)(off + done), strerror(errno));
+			return ctx_fail(j->ctx, -errno, "%s: %s at byte %" PRIu64 ": %s", s->label,
+					write ? "write" : "read", off + done, strerror(errno));
 		if (r == 0)
-			return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %llu, before the %llu bytes asked for",
-					s->label, (unsigned long long)(off + done),
-					(unsigned long long)j->len);
+			return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
+					" bytes asked for", s->label, off + done, j->len);
 		done += (uint64_t)r;
 	}
 	return 0;
@@ -162,15 +161,13 @@ static int slot_complete(struct job *j, struct slot *s, int res)
 	if (res < 0 && j->p2p && dma_refusal(res))
 		return slot_refused(j, s, res);
 	if (res < 0)
-		return ctx_fail(j->ctx, res, "%s: %s at byte %llu: %s", slot_side(j, s)->label,
-				s->writing ? "write" : "read",
-				(unsigned long long)(slot_side(j, s)->off + s->pos + s->done),
+		return ctx_fail(j->ctx, res, "%s: %s at byte %" PRIu64 ": %s", slot_side(j, s)->label,
+				s->writing ? "write" : "read", slot_side(j, s)->off + s->pos + s->done,
 				strerror(-res));
 	if (res == 0)
-		return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %llu, before the %llu bytes asked for",
-				slot_side(j, s)->label,
-				(unsigned long long)(slot_side(j, s)->off + s->pos + s->done),
-				(unsigned long long)j->len);
+		return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
+				" bytes asked for", slot_side(j, s)->label,
+				slot_side(j, s)->off + s->pos + s->done, j->len);
 	s->done += (uint32_t)res;
 	if (s->done < s->n)
 		return 0;

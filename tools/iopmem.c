@@ -407,8 +407,8 @@ int main(int argc, char **argv)
 	int at = 0, ret;
 
 	ret = parse_args(argc, argv, &o, &cmd, &at);
-	if (ret)
-		return ret < 0 ? 0 : ret;
+	if (ret || !cmd)
+		return ret < 0 ? 0 : 2;
 	if (!strcmp(cmd, "info"))
 		return cmd_info(&o);
 	ret = iopmem_ctx_new(&ctx, o.root);

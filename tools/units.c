@@ -20,7 +20,6 @@ int parse_size(const char *s, uint64_t *out)
 {
 	static const char units[] = "KMGT";
 	unsigned long long v;
-	const char *u;
 	char *end;
 	int shift = 0;
 
@@ -31,7 +30,8 @@ int parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	if (*end) {
-		u = strchr(units, toupper((unsigned char)*end));
+		const char *u = strchr(units, toupper((unsigned char)*end));
+
 		if (!u)
 			return -EINVAL;
 		shift = 10 * (int)(u - units + 1);
@@ -53,9 +53,8 @@ int parse_size_list(const char *s, uint64_t *vals, int max)
 	char buf[256], *tok, *save = NULL;
 	int n = 0;
 
-	if (strlen(s) >= sizeof(buf))
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
 		return -EINVAL;
-	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (n == max || parse_size(tok, &vals[n]) || !vals[n])
 			return -EINVAL;
