@@ -24,6 +24,12 @@ t "pkg-config finds libiopmem-dev's files under /usr" \
 t "dkms installed iopmem for the running kernel" sh -c 'dkms status -m iopmem | grep -q "$(uname -r).*installed"'
 rmmod iopmem 2>/dev/null
 t "the packaged module loads and binds" modprobe_binds
+# The end of the road from .deb: a copy NVMe -> BAR that the tools report as P2P.
+dd if=/dev/urandom of=/dev/nvme0n1 bs=1M count=4 oflag=direct status=none
+t "the packaged iopmem copies NVMe -> BAR by P2P, verified" \
+	sh -c '/usr/bin/iopmem copy /dev/nvme0n1 /dev/iopmem0 --size 4M --no-fallback --verify >"$0" 2>&1 &&
+		grep -q "path p2p:" "$0" && grep -q "verify: source and destination match" "$0" ||
+		{ cat "$0"; exit 1; }' "$LAB_OUT/deb-copy.txt"
 t "man -w finds the packaged pages" sh -c 'man -w iopmem >/dev/null && man -w 4 iopmem >/dev/null && man -w libiopmem >/dev/null'
 rmmod iopmem
 # shellcheck disable=SC2086
