@@ -104,6 +104,27 @@ else
 		eval '[ $rc = 3 ] && grep -q "cannot DMA" "$LAB_OUT/nofb.err"'
 fi
 
+# A disk whose driver never opted in to P2PDMA (virtio-blk). The p2pdma kernel
+# refuses its DMA to p2pdma pages at GUP time: the copy must notice, bounce the
+# rest and say so; with --no-fallback fail. Other kernels let it DMA.
+if [ "$expect" = bounce ]; then
+	vda_path=bounce vda_reason=topology
+elif [ "$LAB_P2PDMA" = y ]; then
+	vda_path=bounce vda_reason=refused
+else
+	vda_path=p2p vda_reason=""
+fi
+t "copy 4 MiB virtio disk -> BAR: path $vda_path" \
+	copy_path $vda_path /dev/vda /dev/iopmem0 --offset 188M --size 4M
+[ -n "$vda_reason" ] && t "virtio disk: the fallback says $vda_reason" reason_has "$vda_reason"
+if [ "$vda_reason" = refused ]; then
+	"$cli" copy /dev/vda /dev/iopmem0 --offset 188M --size 4M --no-fallback 2>"$LAB_OUT/nofb.err"
+	rc=$?
+	echo "# virtio disk --no-fallback: exit $rc: $(cat "$LAB_OUT/nofb.err")"
+	t "virtio disk --no-fallback: exit 3, the kernel refused" \
+		eval '[ $rc = 3 ] && grep -q "refused DMA" "$LAB_OUT/nofb.err"'
+fi
+
 t "--verify reads both ends back and they match" \
 	"$cli" copy /dev/nvme0n1 /dev/iopmem0 --offset 20M --size 1048579 --verify
 
