@@ -103,6 +103,7 @@ struct iopmem_buf;
 enum iopmem_buf_kind {
 	IOPMEM_BUF_IOPMEM = 1, /* a BAR owned by iopmem.ko (/dev/iopmemN) */
 	IOPMEM_BUF_P2PMEM = 2, /* a kernel p2pdma provider's pool (p2pmem/allocate) */
+	IOPMEM_BUF_DAX_FILE = 3, /* a file on a DAX file system on /dev/iopmem-blkN */
 };
 
 int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset, size_t size,

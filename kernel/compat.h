@@ -7,6 +7,7 @@
 #ifndef IOPMEM_COMPAT_H
 #define IOPMEM_COMPAT_H
 
+#include <linux/blkdev.h>
 #include <linux/mm.h>
 #include "conftest.h"
 
@@ -34,5 +35,43 @@ static inline vm_fault_t iopmem_insert_devmap_pfn(struct vm_area_struct *vma,
 #else
 #error "iopmem: this kernel has no pfn_t/devmap PTEs; it is not supported yet"
 #endif
+
+/*
+ * A bio-based disk with 512-byte logical and page-sized physical blocks, a
+ * volatile write cache with FUA (so flushes reach iopmem and it can order
+ * write-combined stores), and DAX if asked. Return: the disk or an ERR_PTR.
+ */
+static inline struct gendisk *iopmem_blk_alloc_disk(bool dax)
+{
+#ifdef IOPMEM_HAVE_BLK_ALLOC_DISK_LIM
+	struct queue_limits lim = {
+		.logical_block_size = SECTOR_SIZE,
+		.physical_block_size = PAGE_SIZE,
+		.max_hw_sectors = UINT_MAX,
+#ifdef IOPMEM_HAVE_BLK_FEAT_DAX
+		.features = BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA | BLK_FEAT_SYNCHRONOUS |
+			    (dax ? BLK_FEAT_DAX : 0),
+#endif
+	};
+
+	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+#else
+	/* Before 6.9: allocate, then set the limits and flags on the queue. */
+	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE);
+	struct request_queue *q;
+
+	if (!disk)
+		return ERR_PTR(-ENOMEM);
+	q = disk->queue;
+	blk_queue_logical_block_size(q, SECTOR_SIZE);
+	blk_queue_physical_block_size(q, PAGE_SIZE);
+	blk_queue_max_hw_sectors(q, UINT_MAX);
+	blk_queue_write_cache(q, true, true);
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	if (dax)
+		blk_queue_flag_set(QUEUE_FLAG_DAX, q);
+	return disk;
+#endif
+}
 
 #endif /* IOPMEM_COMPAT_H */

@@ -43,6 +43,8 @@
  * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
  * @faults_user: pages made present by a CPU access from user space.
  * @faults_kernel: pages made present for the kernel (GUP for DMA, copies).
+ * @disk: /dev/iopmem-blkN, the BAR as a block device.
+ * @dax_dev: its DAX device, NULL when the disk has no DAX.
  * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
  * @lock: protects @files.
  * @files: open files, walked at unbind to revoke their mappings.
@@ -67,6 +69,8 @@ struct iopmem_dev {
 	struct dev_pagemap pgmap;
 	atomic_long_t faults_user;
 	atomic_long_t faults_kernel;
+	struct gendisk *disk;
+	struct dax_device *dax_dev;
 	bool alive;
 	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;
@@ -93,6 +97,9 @@ void iopmem_cdev_exit(void);
 struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev);
 int iopmem_cdev_add(struct iopmem_dev *idev);
 void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
+
+/* iopmem_blk.c */
+int iopmem_blk_add(struct iopmem_dev *idev);
 
 /* iopmem_topo.c */
 int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,

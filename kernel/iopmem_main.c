@@ -21,6 +21,10 @@ static bool use_p2pdma = true;
 module_param(use_p2pdma, bool, 0444);
 MODULE_PARM_DESC(use_p2pdma, "Use the kernel's PCI p2pdma provider API when the kernel has it (default: yes)");
 
+static bool blk = true;
+module_param(blk, bool, 0444);
+MODULE_PARM_DESC(blk, "Also offer each BAR as a block device, /dev/iopmem-blkN, DAX-capable where the pages allow (default: yes)");
+
 static unsigned int p2pdma_share = 25;
 module_param(p2pdma_share, uint, 0444);
 MODULE_PARM_DESC(p2pdma_share, "p2pdma backend: percent of each BAR published to in-kernel p2pdma users instead of /dev/iopmemN (0-90, default 25)");
@@ -60,6 +64,11 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = iopmem_cdev_add(idev);
 	if (ret)
 		return ret;
+	if (blk) {
+		ret = iopmem_blk_add(idev);
+		if (ret)
+			return ret;
+	}
 	pci_set_drvdata(pdev, idev);
 
 	pci_info(pdev, "iopmem: BAR %d %pa (%llu MiB, %s) -> /dev/%s: %llu MiB, %s backend, bus address %#llx\n",

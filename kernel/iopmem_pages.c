@@ -34,7 +34,12 @@ static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 	void *addr;
 
 	idev->size = idev->bar_size;
-	pgmap->type = MEMORY_DEVICE_GENERIC;
+	/*
+	 * FS-DAX pages where the kernel has FS-DAX, so a DAX file system on
+	 * /dev/iopmem-blkN can map them (and wait on their references when it
+	 * truncates); to the char device they behave as generic ones.
+	 */
+	pgmap->type = IS_ENABLED(CONFIG_FS_DAX) ? MEMORY_DEVICE_FS_DAX : MEMORY_DEVICE_GENERIC;
 	pgmap->range.start = idev->cpu_addr;
 	pgmap->range.end = idev->cpu_addr + idev->size - 1;
 	pgmap->nr_range = 1;

@@ -126,6 +126,39 @@ static int open_p2pmem(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const cha
 	return 0;
 }
 
+/*
+ * A file on a DAX file system over /dev/iopmem-blkN: its pages are the BAR's.
+ * MAP_SYNC only succeeds on DAX mappings, which is exactly the check wanted.
+ */
+static int open_dax_file(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char *path,
+			 uint64_t offset, size_t size)
+{
+	struct stat st;
+
+	buf->fd = open(path, O_RDWR | O_CLOEXEC);
+	if (buf->fd < 0 || fstat(buf->fd, &st))
+		return ctx_fail(ctx, -errno, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(st.st_mode) || offset % (uint64_t)sysconf(_SC_PAGESIZE) ||
+	    offset >= (uint64_t)st.st_size)
+		return ctx_fail(ctx, -EINVAL, "%s: a regular file, with a page-aligned offset below its "
+				"size (%lld bytes), is needed", path, (long long)st.st_size);
+	if (!size)
+		size = (size_t)((uint64_t)st.st_size - offset);
+	if (size > (uint64_t)st.st_size - offset)
+		return ctx_fail(ctx, -ENOSPC, "%s: %zu bytes at offset %llu are past its end (%lld bytes)",
+				path, size, (unsigned long long)offset, (long long)st.st_size);
+	buf->addr = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED_VALIDATE | MAP_SYNC, buf->fd,
+			 (off_t)offset);
+	if (buf->addr == MAP_FAILED)
+		return ctx_fail(ctx, -errno, "%s: not a file on a DAX file system (mmap MAP_SYNC: %s); "
+				"mount it with -o dax=always", path, strerror(errno));
+	buf->size = size;
+	buf->kind = IOPMEM_BUF_DAX_FILE;
+	buf->provider = fd_func(ctx, buf->fd);
+	snprintf(buf->name, sizeof(buf->name), "dax:%.58s", path);
+	return 0;
+}
+
 /**
  * iopmem_buf_open() - map a buffer in device memory.
  * @ctx: the context (for PCI lookups and the error text).
@@ -157,6 +190,8 @@ int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset, s
 	buf->provider = -1;
 	if (node) {
 		ret = open_node(ctx, buf, node, offset, size);
+	} else if (!strncmp(name, "dax:", 4)) {
+		ret = open_dax_file(ctx, buf, name + 4, offset, size);
 	} else if (!strncmp(name, "p2pmem:", 7)) {
 		idx = iopmem_func_find(ctx, name + 7);
 		ret = idx < 0 ? idx : offset ? ctx_fail(ctx, -EINVAL, "p2pmem buffers start at offset 0")
@@ -215,7 +250,7 @@ enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf)
 	return buf->kind;
 }
 
-/** iopmem_buf_name() - "iopmemN" or "p2pmem:BDF". */
+/** iopmem_buf_name() - "iopmemN", "p2pmem:BDF" or "dax:PATH". */
 const char *iopmem_buf_name(const struct iopmem_buf *buf)
 {
 	return buf->name;

@@ -27,7 +27,7 @@ static int names_buffer(const char *name)
 	struct stat st;
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 
-	if (!strncmp(name, "p2pmem:", 7))
+	if (!strncmp(name, "p2pmem:", 7) || !strncmp(name, "dax:", 4))
 		return 1;
 	if (!stat(name, &st))
 		return S_ISCHR(st.st_mode) && !strncmp(base, "iopmem", 6);
@@ -199,7 +199,8 @@ static int copy_usage(FILE *f, int ret)
 	fprintf(f, "usage: iopmem copy SRC DST [--size N] [--offset N] [--src-offset N] [--dst-offset N]\n"
 		   "                   [--qd N] [--chunk N] [--via BUF] [--verify] [--no-fallback] [--json]\n"
 		   "SRC, DST: a file or block device, or device memory (BUF): /dev/iopmemN, iopmemN,\n"
-		   "  a BDF bound to iopmem, p2pmem:BDF (a kernel p2pdma provider).\n"
+		   "  a BDF bound to iopmem, p2pmem:BDF (a kernel p2pdma provider), dax:FILE (a file\n"
+		   "  on a DAX file system on /dev/iopmem-blkN).\n"
 		   "--via BUF: file to file through device memory (P2P both ways), not host RAM.\n"
 		   "Sizes take K, M, G, T suffixes (powers of 1024). --size defaults to the rest\n"
 		   "of SRC. A DST file is created if missing and never truncated.\n"

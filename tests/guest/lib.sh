@@ -12,3 +12,8 @@ modprobe_binds() {
 	done
 	return 1
 }
+
+# lab_modprobe MOD...: load modules of the lab kernel (its tree is not the host's /lib/modules).
+lab_modprobe() {
+	modprobe -d "$LAB_KMODROOT" -S "$(uname -r)" -a "$@"
+}

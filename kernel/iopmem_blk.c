@@ -1,0 +1,205 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/iopmem-blkN: the BAR as a block device, DAX-capable (the seed's iopmem).
+ *
+ * Block I/O copies through the kernel's own mapping of the BAR (write-combined
+ * for prefetchable BARs, uncached otherwise). Write-combined stores may sit in
+ * the CPU's WC buffers, so a flush or FUA write ends with wmb(), which drains
+ * them: after it the bytes are in the BAR.
+ *
+ * With DAX a file system (ext4 -o dax) maps its files straight onto the BAR's
+ * pages, so an mmap of such a file is device memory that O_DIRECT on another
+ * device can DMA into: files become P2P buffers. That needs the BAR's pages to
+ * be FS-DAX pages, which only the zone-device backend gives (the p2pdma
+ * backend's pages belong to the kernel's p2pdma allocator); elsewhere the disk
+ * is offered without DAX and says why.
+ */
+#include <linux/blkdev.h>
+#include <linux/dax.h>
+#include <linux/highmem.h>
+#include <linux/pfn_t.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "iopmem_drv.h"
+
+static void __iomem *iopmem_blk_addr(struct iopmem_dev *idev, sector_t sector)
+{
+	return idev->io + ((resource_size_t)sector << SECTOR_SHIFT);
+}
+
+static void iopmem_blk_rw(struct iopmem_dev *idev, struct bio *bio)
+{
+	sector_t sector = bio->bi_iter.bi_sector;
+	bool write = op_is_write(bio_op(bio));
+	struct bvec_iter iter;
+	struct bio_vec bv;
+
+	bio_for_each_segment(bv, bio, iter) {
+		void *mem = bvec_kmap_local(&bv);
+
+		if (write)
+			memcpy_toio(iopmem_blk_addr(idev, sector), mem, bv.bv_len);
+		else
+			memcpy_fromio(mem, iopmem_blk_addr(idev, sector), bv.bv_len);
+		kunmap_local(mem);
+		sector += bv.bv_len >> SECTOR_SHIFT;
+	}
+}
+
+static void iopmem_submit_bio(struct bio *bio)
+{
+	struct iopmem_dev *idev = bio->bi_bdev->bd_disk->private_data;
+
+	if (bio->bi_opf & REQ_PREFLUSH)
+		wmb();
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+	case REQ_OP_WRITE:
+		iopmem_blk_rw(idev, bio);
+		break;
+	case REQ_OP_FLUSH:
+		break;
+	default:
+		bio_io_error(bio);
+		return;
+	}
+	if (bio->bi_opf & REQ_FUA)
+		wmb();
+	bio_endio(bio);
+}
+
+static const struct block_device_operations iopmem_blk_fops = {
+	.owner = THIS_MODULE,
+	.submit_bio = iopmem_submit_bio,
+};
+
+static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, long nr_pages,
+				     enum dax_access_mode mode, void **kaddr, pfn_t *pfn)
+{
+	struct iopmem_dev *idev = dax_get_private(dax_dev);
+	resource_size_t off = PFN_PHYS(pgoff);
+
+	if (off >= idev->size)
+		return -ERANGE;
+	if (kaddr)
+		*kaddr = (__force void *)(idev->io + off);
+	if (pfn)
+		*pfn = phys_to_pfn_t(idev->cpu_addr + off, PFN_DEV | PFN_MAP);
+	return PHYS_PFN(idev->size - off);
+}
+
+static int iopmem_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff, size_t nr_pages)
+{
+	struct iopmem_dev *idev = dax_get_private(dax_dev);
+
+	memset_io(idev->io + PFN_PHYS(pgoff), 0, nr_pages << PAGE_SHIFT);
+	wmb();
+	return 0;
+}
+
+/* A BAR has no poison to clear: a recovery write is a plain write. */
+static size_t iopmem_dax_recovery_write(struct dax_device *dax_dev, pgoff_t pgoff, void *addr,
+					size_t bytes, struct iov_iter *iter)
+{
+	return _copy_from_iter(addr, bytes, iter);
+}
+
+static const struct dax_operations iopmem_dax_ops = {
+	.direct_access = iopmem_dax_direct_access,
+	.zero_page_range = iopmem_dax_zero_page_range,
+	.recovery_write = iopmem_dax_recovery_write,
+};
+
+/* Why this disk cannot do DAX, or NULL when it can. */
+static const char *iopmem_blk_no_dax(const struct iopmem_dev *idev)
+{
+	if (!IS_ENABLED(CONFIG_FS_DAX))
+		return "the kernel is built without CONFIG_FS_DAX";
+	if (idev->backend != IOPMEM_BACKEND_ZONE_DEVICE)
+		return "the p2pdma backend's pages are not FS-DAX pages (load iopmem with use_p2pdma=0 for DAX)";
+	return NULL;
+}
+
+static void iopmem_blk_remove(void *data)
+{
+	struct iopmem_dev *idev = data;
+
+	del_gendisk(idev->disk);
+	if (idev->dax_dev) {
+		dax_remove_host(idev->disk);
+		kill_dax(idev->dax_dev);
+		put_dax(idev->dax_dev);
+	}
+	put_disk(idev->disk);
+}
+
+static int iopmem_blk_dax(struct iopmem_dev *idev)
+{
+	struct dax_device *dax_dev = alloc_dax(idev, &iopmem_dax_ops);
+	int ret;
+
+	if (IS_ERR(dax_dev))
+		return PTR_ERR(dax_dev);
+	/*
+	 * Not write-back memory: nothing for dax_flush() to write back, and a
+	 * store is in the BAR once the WC buffers drain, so MAP_SYNC mappings
+	 * (which need no flush from user space) are honest.
+	 */
+	dax_write_cache(dax_dev, false);
+	set_dax_synchronous(dax_dev);
+	ret = dax_add_host(dax_dev, idev->disk);
+	if (ret) {
+		kill_dax(dax_dev);
+		put_dax(dax_dev);
+		return ret;
+	}
+	idev->dax_dev = dax_dev;
+	return 0;
+}
+
+/**
+ * iopmem_blk_add() - offer the BAR as /dev/iopmem-blkN too.
+ * @idev: a device whose pages and char device are set up.
+ *
+ * The disk goes away with the device (devm). Its fops hold the module while
+ * it is open, so iopmem cannot be unloaded under a mounted file system.
+ *
+ * Return: 0 or a negative errno.
+ */
+int iopmem_blk_add(struct iopmem_dev *idev)
+{
+	const char *no_dax = iopmem_blk_no_dax(idev);
+	struct gendisk *disk;
+	int ret;
+
+	disk = iopmem_blk_alloc_disk(!no_dax);
+	if (IS_ERR(disk))
+		return PTR_ERR(disk);
+	disk->fops = &iopmem_blk_fops;
+	disk->private_data = idev;
+	disk->flags |= GENHD_FL_NO_PART;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "iopmem-blk%d", idev->id);
+	set_capacity(disk, idev->size >> SECTOR_SHIFT);
+	idev->disk = disk;
+	if (!no_dax) {
+		ret = iopmem_blk_dax(idev);
+		if (ret) {
+			put_disk(disk);
+			return ret;
+		}
+	}
+	ret = device_add_disk(&idev->dev, disk, NULL);
+	if (ret) {
+		if (idev->dax_dev) {
+			dax_remove_host(disk);
+			kill_dax(idev->dax_dev);
+			put_dax(idev->dax_dev);
+		}
+		put_disk(disk);
+		return ret;
+	}
+	if (no_dax)
+		dev_info(&idev->dev, "/dev/%s without DAX: %s\n", disk->disk_name, no_dax);
+	return devm_add_action_or_reset(&idev->pdev->dev, iopmem_blk_remove, idev);
+}

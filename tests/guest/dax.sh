@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Guest half of tests/lab-dax: /dev/iopmem-blk0 as a block device and, where
+# the pages allow, as the home of a DAX file system whose file mappings are
+# P2P buffers. DAX_STAGE=1: first boot (block I/O, mkfs, P2P through a file,
+# module reload); =2: a new boot over the same BAR file (persistence, fsck,
+# bad input). DAX_EXPECT=dax|nodax says whether this kernel/backend has DAX.
+# Offsets and checksums for the host go to $LAB_RESULTS.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+cli=$here/../../tools/iopmem
+dev=/dev/iopmem-blk0 sys=/sys/class/iopmem/iopmem0 mnt=/tmp/iopmem-dax
+expect=${DAX_EXPECT:-dax}
+. "$here/../tap.sh"
+. "$here/lib.sh"
+lab_modprobe ext4 || echo "# ext4: built in, or not loadable"
+mkdir -p "$mnt"
+opts=dax=always
+[ "$expect" = dax ] || opts=dax=never
+
+fails() { ! "$@"; }
+mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
+reload() { # unload and load iopmem.ko again, as the lab loaded it
+	rmmod iopmem || return 1
+	# shellcheck disable=SC2086
+	insmod "$LAB_IOPMEM_KO" $LAB_IOPMEM_PARAMS || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ -b $dev ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+echo "# $(uname -r), $(cat $sys/backend) backend, expecting $expect, stage ${DAX_STAGE:-1}"
+if [ "${DAX_STAGE:-1}" = 1 ]; then
+	t "$dev is a block device" test -b $dev
+	t "it is as large as /dev/iopmem0" test "$(blockdev --getsize64 $dev)" = "$(cat $sys/size)"
+	t "512-byte logical, 4096-byte physical blocks" \
+		test "$(blockdev --getss $dev) $(blockdev --getpbsz $dev)" = "512 4096"
+	if [ "$expect" = dax ]; then
+		t "the queue says DAX" test "$(cat /sys/block/iopmem-blk0/queue/dax)" = 1
+	else
+		t "the queue says no DAX" test "$(cat /sys/block/iopmem-blk0/queue/dax)" = 0
+		t "the kernel log says why there is no DAX" sh -c 'dmesg | grep -q "iopmem-blk0 without DAX: "'
+	fi
+	t "fio --verify=crc32c: 32 MiB of random 4 KiB writes read back intact" \
+		fio --name=verify --filename=$dev --rw=randwrite --bs=4k --size=32M --direct=1 \
+		--ioengine=psync --verify=crc32c --do_verify=1 --randrepeat=1 --output="$LAB_OUT/fio.txt"
+	t "fio --verify=crc32c with buffered I/O and fsync" \
+		fio --name=verify2 --filename=$dev --rw=write --bs=64k --size=16M --offset=32M --fsync=8 \
+		--verify=crc32c --do_verify=1 --output="$LAB_OUT/fio2.txt"
+	t "a write past the end fails" fails dd if=/dev/zero of=$dev bs=4096 count=1 oflag=direct \
+		seek=$(($(blockdev --getsize64 $dev) / 4096)) status=none
+	t "mkfs.ext4 (4 KiB blocks)" mkfs.ext4 -q -F -b 4096 -E nodiscard $dev
+	t "mount -o $opts" mount -o $opts $dev $mnt
+	if [ "$expect" = dax ]; then
+		t "/proc/mounts says dax=always" mounted_dax
+	else
+		t "mount -o dax=always is refused, cleanly" sh -c "umount $mnt && ! mount -o dax=always $dev $mnt 2>/dev/null && mount -o dax=never $dev $mnt"
+	fi
+	# The P2P proof: NVMe -> a file's mapping -> the BAR, and back out to NVMe.
+	dd if=/dev/zero of=$mnt/p2p.bin bs=1M count=8 status=none && sync
+	filefrag -v -b4096 $mnt/p2p.bin >"$LAB_OUT/frag.txt"
+	phys=$(awk '$1 == "0:" { sub(/\.\..*/, "", $4); print $4 }' "$LAB_OUT/frag.txt")
+	t "the 8 MiB file is one extent (at block $phys)" grep -q "1 extent found" "$LAB_OUT/frag.txt"
+	echo "$phys" >"$LAB_RESULTS/p2p-block"
+	if [ "$expect" = dax ]; then
+		t "iopmem copy NVMe -> dax:file, P2P (no byte through host RAM)" \
+			sh -c '"$0" copy /dev/nvme0n1 "dax:$1" --size 8M --no-fallback --json >"$2" && grep -q "\"path\":\"p2p\"" "$2"' \
+			"$cli" $mnt/p2p.bin "$LAB_OUT/c1.json"
+		t "iopmem copy dax:file -> NVMe, P2P" \
+			sh -c '"$0" copy "dax:$1" /dev/nvme1n1 --size 8M --dst-offset 64M --no-fallback --json >"$2" && grep -q "\"path\":\"p2p\"" "$2"' \
+			"$cli" $mnt/p2p.bin "$LAB_OUT/c2.json"
+	else
+		t "dax:file is refused on a file system without DAX, with the reason" \
+			sh -c '! "$0" copy /dev/nvme0n1 "dax:$1" --size 8M 2>"$2" && grep -q "not a file on a DAX file system" "$2"' \
+			"$cli" $mnt/p2p.bin "$LAB_OUT/c1.err"
+		dd if=/dev/nvme0n1 of=$mnt/p2p.bin bs=1M count=8 conv=notrunc status=none && sync
+		dd if=$mnt/p2p.bin of=/dev/nvme1n1 bs=1M seek=64 count=8 oflag=direct status=none
+	fi
+	# Persistence across a module reload: a seed file from the host.
+	cp "$DAX_SEED" $mnt/seed.bin && sync
+	t "iopmem.ko cannot be unloaded while the file system is mounted" \
+		sh -c '! rmmod iopmem 2>"$0" && grep -q "in use" "$0"' "$LAB_OUT/rmmod.err"
+	t "two mounts racing for the same device: the file system stays sane" \
+		sh -c "mkdir -p $mnt.2 $mnt.3; mount -o $opts $dev $mnt.2 & mount -o $opts $dev $mnt.3 & wait; umount $mnt.2 $mnt.3 2>/dev/null; cmp -s \"\$0\" $mnt/seed.bin" "$DAX_SEED"
+	t "umount" umount $mnt
+	t "fsck.ext4 -n: clean" fsck.ext4 -n -f $dev
+	t "the module reloads" reload
+	t "after the reload the file system mounts and the seed file is intact" \
+		sh -c "mount -o $opts $dev $mnt && cmp \"\$0\" $mnt/seed.bin && umount $mnt" "$DAX_SEED"
+else
+	t "after a reboot the file system mounts" mount -o $opts $dev $mnt
+	[ "$expect" = dax ] && t "... with DAX" mounted_dax
+	t "the seed file survived the reboot" cmp "$DAX_SEED" $mnt/seed.bin
+	t "umount" umount $mnt
+	t "fsck.ext4 -n after the reboot: clean" fsck.ext4 -n -f $dev
+	# Bad input: a file system whose blocks are smaller than a page cannot do DAX.
+	t "mkfs.ext4 with 1 KiB blocks" mkfs.ext4 -q -F -b 1024 -E nodiscard $dev
+	t "mount -o dax=always of it is refused, not a crash" fails mount -o dax=always $dev $mnt
+	t "a read past the end returns nothing" test "$(dd if=$dev bs=4096 count=1 iflag=direct \
+		skip=$(($(blockdev --getsize64 $dev) / 4096)) status=none | wc -c)" = 0
+fi
