@@ -3,6 +3,7 @@
 #   make              build iopmem.ko for the running kernel and the test programs
 #   make demo         boot the emulated lab and show NVMe -> BAR -> NVMe by P2P DMA
 #   make check        every test, on every lab kernel and topology
+#   make bench        iopmem bench in every lab machine (build/bench/report.md)
 # demo/check install what they need (Debian 12, as root). KERNEL= and TOPO=
 # pick the demo's lab machine; KERNELS= and TOPOS= narrow check.
 #   make install      library, header, CLI, man pages, udev rule, completion, and
@@ -65,6 +66,11 @@ check: setup
 	$(MAKE) test-progs
 	tests/run
 
+# iopmem bench in every lab machine; tables for docs/PERFORMANCE.md in build/bench/.
+bench: setup
+	$(MAKE) test-progs
+	lab/bench
+
 install: tools
 	@command -v dkms >/dev/null || { echo "make install: dkms is needed (apt-get install dkms)" >&2; exit 1; }
 	install -D -m 0644 build/libiopmem.a $(DESTDIR)$(PREFIX)/lib/libiopmem.a
@@ -111,4 +117,4 @@ clean:
 	-$(MAKE) -C kernel clean
 	rm -rf build $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
 
-.PHONY: all module tools test-progs setup demo check install uninstall deb clean
+.PHONY: all module tools test-progs setup demo check bench install uninstall deb clean
