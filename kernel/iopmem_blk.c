@@ -47,12 +47,22 @@ static void iopmem_blk_rw(struct iopmem_dev *idev, struct bio *bio)
 	}
 }
 
+/*
+ * Stores to a write-combined BAR may wait in the CPU's WC buffers; wmb()
+ * (sfence on x86) drains them, so every store before it is in the BAR.
+ */
+static void iopmem_wc_drain(void)
+{
+	wmb(); /* orders all earlier stores to the BAR before what follows */
+}
+
 static void iopmem_submit_bio(struct bio *bio)
 {
 	struct iopmem_dev *idev = bio->bi_bdev->bd_disk->private_data;
 
+	/* Flush: every write completed before this one is in the BAR. */
 	if (bio->bi_opf & REQ_PREFLUSH)
-		wmb();
+		iopmem_wc_drain();
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 	case REQ_OP_WRITE:
@@ -64,8 +74,9 @@ static void iopmem_submit_bio(struct bio *bio)
 		bio_io_error(bio);
 		return;
 	}
+	/* FUA: this write's stores are in the BAR before it completes. */
 	if (bio->bi_opf & REQ_FUA)
-		wmb();
+		iopmem_wc_drain();
 	bio_endio(bio);
 }
 
@@ -94,7 +105,7 @@ static int iopmem_dax_zero_page_range(struct dax_device *dax_dev, pgoff_t pgoff,
 	struct iopmem_dev *idev = dax_get_private(dax_dev);
 
 	memset_io(idev->io + PFN_PHYS(pgoff), 0, nr_pages << PAGE_SHIFT);
-	wmb();
+	iopmem_wc_drain();
 	return 0;
 }
 
@@ -117,7 +128,7 @@ static const char *iopmem_blk_no_dax(const struct iopmem_dev *idev)
 	if (!IS_ENABLED(CONFIG_FS_DAX))
 		return "the kernel is built without CONFIG_FS_DAX";
 	if (idev->backend != IOPMEM_BACKEND_ZONE_DEVICE)
-		return "the p2pdma backend's pages are not FS-DAX pages (load iopmem with use_p2pdma=0 for DAX)";
+		return "the p2pdma backend's pages are not FS-DAX pages (use_p2pdma=0 gives DAX)";
 	return NULL;
 }
 

@@ -84,16 +84,17 @@ static DEVICE_ATTR_RO(pages_pinned);
  * device to device adds only to faults_kernel (GUP mapping pages for DMA); a
  * bounce through the CPU adds to faults_user.
  */
-#define IOPMEM_COUNTER_ATTR(name)						\
-static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
-			   char *buf)						\
-{										\
-	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_iopmem(dev)->name));	\
-}										\
-static DEVICE_ATTR_RO(name)
+static ssize_t faults_user_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_iopmem(dev)->faults_user));
+}
+static DEVICE_ATTR_RO(faults_user);
 
-IOPMEM_COUNTER_ATTR(faults_user);
-IOPMEM_COUNTER_ATTR(faults_kernel);
+static ssize_t faults_kernel_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%ld\n", atomic_long_read(&to_iopmem(dev)->faults_kernel));
+}
+static DEVICE_ATTR_RO(faults_kernel);
 
 /*
  * One line per PCI function that could DMA into the BAR (bridges left out):

@@ -238,7 +238,8 @@ int read_attr(const char *root, const char *node, const char *attr, char *buf, s
 static int cmd_info(const struct opts *o)
 {
 	static const char *const attrs[] = { "pci_dev", "bar", "size", "bar_size", "cpu_addr",
-					     "bus_addr", "backend", "memtype", "flags", "pages_pinned" };
+					     "bus_addr", "backend", "memtype", "flags", "pages_pinned",
+					     "faults_user", "faults_kernel" };
 	const char *want = o->nargs ? strrchr(o->args[0], '/') : NULL;
 	const char *root = o->root ? o->root : "";
 	char path[512], val[128];

@@ -4,7 +4,9 @@
 unsigned int iopmem_conftest(void);
 unsigned int iopmem_conftest(void)
 {
-	struct queue_limits lim = { .features = BLK_FEAT_DAX | BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA };
+	struct queue_limits lim = {
+		.features = BLK_FEAT_DAX | BLK_FEAT_WRITE_CACHE | BLK_FEAT_FUA,
+	};
 
 	return (__force unsigned int)lim.features;
 }
