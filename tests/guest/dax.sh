@@ -51,6 +51,17 @@ if [ "${DAX_STAGE:-1}" = 1 ]; then
 		--verify=crc32c --do_verify=1 --output="$LAB_OUT/fio2.txt"
 	t "a write past the end fails" fails dd if=/dev/zero of=$dev bs=4096 count=1 oflag=direct \
 		seek=$(($(blockdev --getsize64 $dev) / 4096)) status=none
+	# XFS too, where the kernel has it (before the ext4 the rest uses).
+	if [ "$expect" = dax ] && command -v mkfs.xfs >/dev/null && lab_modprobe xfs 2>/dev/null; then
+		t "mkfs.xfs, mount -o dax=always" sh -c "mkfs.xfs -q -f -m reflink=0 $dev && mount -o dax=always $dev $mnt"
+		t "xfs: /proc/mounts says dax=always" grep -q "^$dev $mnt xfs .*dax=always" /proc/mounts
+		t "xfs: iopmem copy NVMe -> dax:file, P2P, verified" \
+			sh -c 'fallocate -l 4M "$1" && "$0" copy /dev/nvme0n1 "dax:$1" --size 4M --no-fallback --verify >"$2" && grep -q "path p2p:" "$2"' \
+			"$cli" $mnt/x.bin "$LAB_OUT/xfs.txt"
+		t "xfs: umount" umount $mnt
+	else
+		echo "# xfs: not in this kernel, or no mkfs.xfs"
+	fi
 	t "mkfs.ext4 (4 KiB blocks)" mkfs.ext4 -q -F -b 4096 -E nodiscard $dev
 	t "mount -o $opts" mount -o $opts $dev $mnt
 	if [ "$expect" = dax ]; then
