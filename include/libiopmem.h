@@ -133,7 +133,7 @@ struct iopmem_end {
 };
 
 /* Defaults, from the measurements in docs/PERFORMANCE.md. */
-#define IOPMEM_COPY_DEFAULT_QD    8
+#define IOPMEM_COPY_DEFAULT_QD    32
 #define IOPMEM_COPY_DEFAULT_CHUNK ((size_t)1 << 20)
 
 /* iopmem_copy_opts.flags */
