@@ -18,6 +18,12 @@ TOPO ?= switch
 CFLAGS ?= -O2 -g
 TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror $(CFLAGS)
 GUEST_PROGS := tests/guest/iopmem-dio tests/guest/iopmem-abuse
+# libiopmem(3) documents every function; man FUNCTION finds it through these links.
+MAN3_LINKS := iopmem_ctx_new iopmem_ctx_free iopmem_ctx_error iopmem_func_count iopmem_func_get \
+	iopmem_func_find iopmem_func_bar_addrs iopmem_p2p_verdict iopmem_path_name iopmem_cpu_trusted \
+	iopmem_platform_get iopmem_buf_open iopmem_buf_close iopmem_buf_addr iopmem_buf_size \
+	iopmem_buf_provider iopmem_buf_kind iopmem_buf_name iopmem_copy iopmem_copy_path \
+	iopmem_end_capacity
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
 
@@ -84,6 +90,7 @@ install: tools
 	install -D -m 0644 docs/man/iopmem.1 $(DESTDIR)$(PREFIX)/share/man/man1/iopmem.1
 	install -D -m 0644 docs/man/iopmem.4 $(DESTDIR)$(PREFIX)/share/man/man4/iopmem.4
 	install -D -m 0644 docs/man/libiopmem.3 $(DESTDIR)$(PREFIX)/share/man/man3/libiopmem.3
+	for f in $(MAN3_LINKS); do ln -sf libiopmem.3 $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	install -D -m 0644 tools/completion/iopmem $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iopmem
 	install -D -m 0644 tools/60-iopmem.rules $(DESTDIR)/etc/udev/rules.d/60-iopmem.rules
 	getent group iopmem >/dev/null || groupadd --system iopmem
@@ -98,7 +105,7 @@ install: tools
 	-ldconfig
 
 deb: tools
-	packaging/mkdeb build/deb
+	MAN3_LINKS="$(MAN3_LINKS)" packaging/mkdeb build/deb
 
 uninstall:
 	-dkms remove -m iopmem -v $(VERSION) --all
@@ -109,6 +116,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/iopmem
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man1/iopmem.1 $(DESTDIR)$(PREFIX)/share/man/man4/iopmem.4
 	rm -f $(DESTDIR)$(PREFIX)/share/man/man3/libiopmem.3
+	for f in $(MAN3_LINKS); do rm -f $(DESTDIR)$(PREFIX)/share/man/man3/$$f.3; done
 	rm -f $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iopmem
 	rm -f $(DESTDIR)/etc/udev/rules.d/60-iopmem.rules
 	-ldconfig

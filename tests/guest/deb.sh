@@ -30,7 +30,7 @@ t "the packaged iopmem copies NVMe -> BAR by P2P, verified" \
 	sh -c '/usr/bin/iopmem copy /dev/nvme0n1 /dev/iopmem0 --size 4M --no-fallback --verify >"$0" 2>&1 &&
 		grep -q "path p2p:" "$0" && grep -q "verify: source and destination match" "$0" ||
 		{ cat "$0"; exit 1; }' "$LAB_OUT/deb-copy.txt"
-t "man -w finds the packaged pages" sh -c 'man -w iopmem >/dev/null && man -w 4 iopmem >/dev/null && man -w libiopmem >/dev/null'
+t "man -w finds the packaged pages" sh -c 'man -w iopmem >/dev/null && man -w 4 iopmem >/dev/null && man -w libiopmem >/dev/null && man -w iopmem_copy >/dev/null'
 rmmod iopmem
 # shellcheck disable=SC2086
 t "dpkg -r removes them" sh -c 'dpkg -r $0 >>"$1" 2>&1 || { tail -20 "$1"; exit 1; }' "$pkgs" "$log"
