@@ -73,7 +73,7 @@ done
 
 # NVMe -> BAR -> NVMe, file to file through device memory.
 t "copy 16 MiB NVMe -> NVMe via the BAR: path $(want_path 16777216)" \
-	copy_path "$(want_path 16777216)" /dev/nvme0n1 /dev/nvme1n1 --offset 32M --size 16M --via iopmem0
+	copy_path "$(want_path 16777216)" /dev/nvme0n1 /dev/nvme1n1 --offset 32M --size 16M --qd 8 --via iopmem0
 
 # A kernel p2pdma provider (the second NVMe's CMB) as the stage: p2pmem.
 if [ "$LAB_P2PDMA" = y ]; then
