@@ -30,7 +30,7 @@ builds_against_lib() {
 	cc -std=c11 /tmp/uses-lib.c $(pkg-config --cflags --libs libiopmem) -o /tmp/uses-lib && /tmp/uses-lib
 }
 t "a program builds and runs against the installed shared library" builds_against_lib
-t "man finds the installed iopmem(1) and iopmem_copy(3)" sh -c 'man -w iopmem | grep -q "/usr/local/.*man1/iopmem.1" && man -w iopmem_copy | grep -q "/usr/local/.*man3/iopmem_copy.3"'
+t "man finds the installed iopmem(1) and iopmem_copy(3)" sh -c 'man -w iopmem | grep -q "/usr/local/.*man1/iopmem.1" && man -w iopmem_copy | grep -q "/usr/local/.*man3/libiopmem.3"'
 t "the udev rule and the iopmem group are installed" sh -c 'test -f /etc/udev/rules.d/60-iopmem.rules && getent group iopmem'
 t "dkms built and installed the module for the running kernel" \
 	sh -c 'dkms status -m iopmem | grep -q "$(uname -r).*installed"'
