@@ -132,16 +132,23 @@ static const char *iopmem_blk_no_dax(const struct iopmem_dev *idev)
 	return NULL;
 }
 
+/* Undo iopmem_blk_dax(), if it was done. */
+static void iopmem_blk_dax_del(struct iopmem_dev *idev)
+{
+	if (!idev->dax_dev)
+		return;
+	dax_remove_host(idev->disk);
+	kill_dax(idev->dax_dev);
+	put_dax(idev->dax_dev);
+	idev->dax_dev = NULL;
+}
+
 static void iopmem_blk_remove(void *data)
 {
 	struct iopmem_dev *idev = data;
 
 	del_gendisk(idev->disk);
-	if (idev->dax_dev) {
-		dax_remove_host(idev->disk);
-		kill_dax(idev->dax_dev);
-		put_dax(idev->dax_dev);
-	}
+	iopmem_blk_dax_del(idev);
 	put_disk(idev->disk);
 }
 
@@ -202,11 +209,7 @@ int iopmem_blk_add(struct iopmem_dev *idev)
 	}
 	ret = device_add_disk(&idev->dev, disk, NULL);
 	if (ret) {
-		if (idev->dax_dev) {
-			dax_remove_host(disk);
-			kill_dax(idev->dax_dev);
-			put_dax(idev->dax_dev);
-		}
+		iopmem_blk_dax_del(idev);
 		put_disk(disk);
 		return ret;
 	}

@@ -38,6 +38,19 @@ int job_progress(struct job *j, uint64_t n)
 	return j->cancelled ? -ECANCELED : 0;
 }
 
+/*
+ * A read or write that returned res (< 0: -errno, 0: end of file) at file
+ * offset off of side s: the error, in words. Both paths report through here.
+ */
+static int io_fail(struct job *j, const struct side *s, int write, uint64_t off, int res)
+{
+	if (res == 0)
+		return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
+				" bytes asked for", s->label, off, j->len);
+	return ctx_fail(j->ctx, res, "%s: %s at byte %" PRIu64 ": %s", s->label,
+			write ? "write" : "read", off, strerror(-res));
+}
+
 /* The whole of n bytes, by a direct descriptor when aligned, else buffered. */
 static int file_io(struct job *j, const struct side *s, int write, uint8_t *mem, uint64_t pos,
 		   uint64_t n)
@@ -52,12 +65,8 @@ static int file_io(struct job *j, const struct side *s, int write, uint8_t *mem,
 
 		if (r < 0 && errno == EINTR)
 			continue;
-		if (r < 0)
-			return ctx_fail(j->ctx, -errno, "%s: %s at byte %" PRIu64 ": %s", s->label,
-					write ? "write" : "read", off + done, strerror(errno));
-		if (r == 0)
-			return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
-					" bytes asked for", s->label, off + done, j->len);
+		if (r <= 0)
+			return io_fail(j, s, write, off + done, r < 0 ? -errno : 0);
 		done += (uint64_t)r;
 	}
 	return 0;
@@ -160,14 +169,8 @@ static int slot_complete(struct job *j, struct slot *s, int res)
 		return 0;
 	if (res < 0 && j->p2p && dma_refusal(res))
 		return slot_refused(j, s, res);
-	if (res < 0)
-		return ctx_fail(j->ctx, res, "%s: %s at byte %" PRIu64 ": %s", slot_side(j, s)->label,
-				s->writing ? "write" : "read", slot_side(j, s)->off + s->pos + s->done,
-				strerror(-res));
-	if (res == 0)
-		return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
-				" bytes asked for", slot_side(j, s)->label,
-				slot_side(j, s)->off + s->pos + s->done, j->len);
+	if (res <= 0)
+		return io_fail(j, slot_side(j, s), s->writing, slot_side(j, s)->off + s->pos + s->done, res);
 	s->done += (uint32_t)res;
 	if (s->done < s->n)
 		return 0;
