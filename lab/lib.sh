@@ -11,6 +11,8 @@ LAB_ROOT=$(dirname "$LAB_DIR")
 LAB_CACHE=${IOPMEM_LAB_CACHE:-/var/cache/iopmem-lab}
 LAB_BUILD=${IOPMEM_LAB_BUILD:-$LAB_ROOT/build}
 LAB_KERNELS="6.1 6.12 p2pdma"
+# Not in make check: the KASAN/lockdep/kmemleak kernel that make stress uses.
+LAB_DEBUG_KERNEL=debug
 
 lab_say() { printf 'lab: %s\n' "$*" >&2; }
 lab_die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
@@ -62,7 +64,8 @@ lab_topology() {
 	TOPO_P2PDMA=p2p
 	LAB_NVME0="nvme,serial=lab-nvme0,drive=nvm0"
 	LAB_NVME1="nvme,serial=lab-nvme1,drive=nvm1,cmb_size_mb=16"
-	LAB_SHM="ivshmem-plain,memdev=shm0"
+	# id: the hot-unplug test removes and re-adds it by name over QMP.
+	LAB_SHM="ivshmem-plain,memdev=shm0,id=shm0dev"
 	# The common layout: each device on its own root port of the host bridge.
 	LAB_ROOTPORTS=(
 		-device pcie-root-port,id=rp1,bus=pcie.0,chassis=1,slot=1
