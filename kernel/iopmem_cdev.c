@@ -155,7 +155,7 @@ static long ioctl_p2p(struct iopmem_dev *idev, void __user *arg)
 		return -EFAULT;
 	ret = iopmem_p2p_query(idev, &q);
 	/* The verdict is copied out with EREMOTEIO too: it says why. */
-	if (ret != -ENODEV && copy_to_user(arg, &q, sizeof(q)))
+	if ((!ret || ret == -EREMOTEIO) && copy_to_user(arg, &q, sizeof(q)))
 		return -EFAULT;
 	return ret;
 }

@@ -190,18 +190,32 @@ int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,
 	}
 }
 
+/*
+ * PCI_DEVFN() masks its arguments: device 40 would silently name device 8.
+ * Out-of-range numbers and non-zero pad/reserved fields are refused, so the
+ * reserved fields can carry meaning in a later ABI.
+ */
+static bool p2p_query_valid(const struct iopmem_p2p_query *q)
+{
+	return q->client_dev < 32 && q->client_fn < 8 && !q->pad && !q->reserved0 &&
+	       !q->reserved[0] && !q->reserved[1];
+}
+
 /**
  * iopmem_p2p_query() - answer IOPMEM_IOC_P2P: the client named by BDF in @q.
  * @idev: the BAR's device.
  * @q: client in, verdict out.
  *
- * Return: as iopmem_p2p_verdict(), or -ENODEV for an unknown client.
+ * Return: as iopmem_p2p_verdict(), -EINVAL for a malformed query, or -ENODEV
+ * for an unknown client.
  */
 int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q)
 {
 	struct pci_dev *client;
 	int ret;
 
+	if (!p2p_query_valid(q))
+		return -EINVAL;
 	client = pci_get_domain_bus_and_slot(q->client_domain, q->client_bus,
 					     PCI_DEVFN(q->client_dev, q->client_fn));
 	if (!client)

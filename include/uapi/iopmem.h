@@ -120,7 +120,10 @@ struct iopmem_p2p_query {
 
 #define IOPMEM_IOC_MAGIC 0xB9
 #define IOPMEM_IOC_INFO  _IOR(IOPMEM_IOC_MAGIC, 0x00, struct iopmem_info)
-/* Fails with ENODEV for an unknown client, EREMOTEIO when path is NONE. */
+/*
+ * Fails with ENODEV for an unknown client, EREMOTEIO when path is NONE, EINVAL
+ * for a device number above 31, a function above 7 or non-zero pad/reserved.
+ */
 #define IOPMEM_IOC_P2P   _IOWR(IOPMEM_IOC_MAGIC, 0x01, struct iopmem_p2p_query)
 
 #endif /* _UAPI_IOPMEM_H */
