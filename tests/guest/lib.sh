@@ -17,3 +17,18 @@ modprobe_binds() {
 lab_modprobe() {
 	modprobe -d "$LAB_KMODROOT" -S "$(uname -r)" -a "$@"
 }
+
+# kmemleak_reset / kmemleak_clean: on kernels with kmemleak (the debug lab
+# kernel), forget what was allocated before the test; afterwards scan (twice,
+# as kmemleak advises) and fail, printing the reports, on any new leak.
+kmemleak_reset() {
+	[ -w /sys/kernel/debug/kmemleak ] && echo clear >/sys/kernel/debug/kmemleak
+	return 0
+}
+kmemleak_clean() {
+	local k=/sys/kernel/debug/kmemleak n
+	echo scan >$k && echo scan >$k || return 1
+	n=$(grep -c 'unreferenced object' $k)
+	[ "$n" = 0 ] || head -n 40 $k
+	[ "$n" = 0 ]
+}
