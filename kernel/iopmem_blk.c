@@ -16,6 +16,7 @@
  */
 #include <linux/blkdev.h>
 #include <linux/dax.h>
+#include <linux/delay.h>
 #include <linux/highmem.h>
 #include <linux/pfn_t.h>
 #include <linux/uio.h>
@@ -143,10 +144,36 @@ static void iopmem_blk_dax_del(struct iopmem_dev *idev)
 	idev->dax_dev = NULL;
 }
 
+/*
+ * A DAX file system maps its files straight onto the BAR's pages, through
+ * PTEs the char device cannot find and revoke, and this kernel gives no way
+ * to tell the file system to drop them (no pre-remove notification). Freeing
+ * the BAR under them would leave user space writing to whatever the address
+ * is given to next. So unbind waits until the disk is closed (the file
+ * system unmounted), as it waits for pinned pages, and says what it waits
+ * for; until then the BAR stays claimed and every mapping stays valid.
+ */
+static void iopmem_blk_wait_closed(struct iopmem_dev *idev)
+{
+	unsigned int waited_ms = 0;
+
+	if (!idev->dax_dev)
+		return;
+	while (disk_openers(idev->disk)) {
+		if (waited_ms % 5000 == 0)
+			pci_info(idev->pdev,
+				 "iopmem: /dev/%s is open (a DAX file system mounted?); unbind waits until it is closed\n",
+				 idev->disk->disk_name);
+		msleep(20);
+		waited_ms += 20;
+	}
+}
+
 static void iopmem_blk_remove(void *data)
 {
 	struct iopmem_dev *idev = data;
 
+	iopmem_blk_wait_closed(idev);
 	del_gendisk(idev->disk);
 	iopmem_blk_dax_del(idev);
 	put_disk(idev->disk);

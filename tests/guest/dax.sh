@@ -19,6 +19,41 @@ opts=dax=always
 [ "$expect" = dax ] || opts=dax=never
 
 fails() { ! "$@"; }
+# unbind_waits_for_umount: a process maps a file of the mounted DAX file
+# system; unbind must wait (it cannot revoke such mappings) while the mapping
+# keeps reading the file's bytes, and finish once the file system is gone.
+unbind_waits_for_umount() {
+	local bdf drv=/sys/bus/pci/drivers/iopmem ub line ok=1
+	bdf=$(cat $sys/pci_dev)
+	coproc HOLD { exec python3 -c '
+import mmap, os, sys
+f = os.open(sys.argv[1], os.O_RDWR); m = mmap.mmap(f, 0); os.close(f)
+seed = open(sys.argv[2], "rb").read()
+print("mapped", flush=True)
+for _ in sys.stdin:
+    print("same" if m[:len(seed)] == seed else "differs", flush=True)
+' $mnt/seed.bin "$DAX_SEED"; }
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "${line:-}" = mapped ] || return 1
+	(echo "$bdf" >$drv/unbind) &
+	ub=$!
+	sleep 3
+	kill -0 $ub 2>/dev/null || { echo "# unbind finished under a mounted DAX file system"; ok=0; }
+	dmesg | grep -q "unbind waits until it is closed" || { echo "# no word of the wait in the log"; ok=0; }
+	echo >&"${HOLD[1]}"
+	read -r -t 60 line <&"${HOLD[0]}"
+	[ "${line:-}" = same ] || { echo "# the mapping read ${line:-nothing} while unbind waited"; ok=0; }
+	kill "$HOLD_PID"
+	wait "$HOLD_PID" 2>/dev/null
+	umount $mnt || ok=0
+	for _ in $(seq 600); do kill -0 $ub 2>/dev/null || break; sleep 0.05; done
+	kill -0 $ub 2>/dev/null && { echo "# unbind still waiting after the umount"; ok=0; }
+	wait $ub
+	echo "$bdf" >$drv/bind || ok=0
+	for _ in $(seq 100); do [ -b $dev ] && break; sleep 0.05; done
+	mount -o $opts $dev $mnt || ok=0
+	[ $ok = 1 ]
+}
 mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
 reload() { # unload and load iopmem.ko again, as the lab loaded it
 	rmmod iopmem || return 1
@@ -104,6 +139,8 @@ else
 	t "after a reboot the file system mounts" mount -o $opts $dev $mnt
 	[ "$expect" = dax ] && t "... with DAX" mounted_dax
 	t "the seed file survived the reboot" cmp "$DAX_SEED" $mnt/seed.bin
+	[ "$expect" = dax ] && t "unbind under a mapped DAX file waits for the umount; the mapping stays valid" \
+		unbind_waits_for_umount
 	t "umount" umount $mnt
 	t "fsck.ext4 -n after the reboot: clean" fsck.ext4 -n -f $dev
 	# Bad input: a file system whose blocks are smaller than a page cannot do DAX.
