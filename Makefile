@@ -48,10 +48,16 @@ build/libiopmem.pc: lib/libiopmem.pc.in
 tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a -luring
 
+# The CLI with AddressSanitizer and UBSan, for tests/unit/cli-fuzz.
+build/asan/iopmem: $(wildcard tools/*.c) $(LIB_SRCS) tools/cli.h lib/internal.h lib/copy_internal.h include/libiopmem.h include/uapi/iopmem.h
+	@mkdir -p build/asan
+	$(CC) $(TEST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
+		-Iinclude -o $@ $(wildcard tools/*.c) $(LIB_SRCS) -luring
+
 module:
 	$(MAKE) -C kernel
 
-test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
+test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit build/asan/iopmem
 
 tests/unit/copy-unit: tests/unit/copy-unit.c include/libiopmem.h build/libiopmem.a
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
