@@ -4,6 +4,8 @@
 #   make demo         boot the emulated lab and show NVMe -> BAR -> NVMe by P2P DMA
 #   make check        every test, on every lab kernel and topology
 #   make bench        iopmem bench in every lab machine (build/bench/report.md)
+#   make stress       lifetime, hot-unplug, fuzz and soak at full strength on the
+#                     debug lab kernel (KASAN, lockdep, kmemleak); build/stress/
 # demo/check install what they need (Debian 12, as root). KERNEL= and TOPO=
 # pick the demo's lab machine; KERNELS= and TOPOS= narrow check.
 #   make install      library, header, CLI, man pages, udev rule, completion, and
@@ -88,6 +90,11 @@ check: setup
 	$(MAKE) test-progs
 	tests/run
 
+# Not part of check: the debug kernel (built once, ~25 min) and the full counts.
+stress: setup
+	$(MAKE) test-progs
+	tests/stress
+
 # iopmem bench in every lab machine; tables for docs/PERFORMANCE.md in build/bench/.
 bench: setup
 	$(MAKE) test-progs
@@ -141,4 +148,4 @@ clean:
 	-$(MAKE) -C kernel clean
 	rm -rf build $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
 
-.PHONY: all module tools test-progs setup demo check bench install uninstall deb clean
+.PHONY: all module tools test-progs setup demo check stress bench install uninstall deb clean
