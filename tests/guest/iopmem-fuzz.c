@@ -80,17 +80,16 @@ static size_t below(struct fuzz *f, size_t n)
 	return n ? (size_t)(rnd(f) % n) : 0;
 }
 
-static void fail(struct fuzz *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void fail(struct fuzz *f, const char *fmt, ...)
+__attribute__((format(printf, 2, 3))) static void fail(struct fuzz *f, const char *fmt, ...)
 {
+	char msg[512];
 	va_list ap;
 
-	f->fails++;
-	printf("not ok - case %ld: ", f->cas);
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	printf("\n");
+	f->fails++;
+	printf("not ok - case %ld: %s\n", f->cas, msg);
 }
 
 /* Read (val < 0) or write one byte; returns 0 or the signal raised. */
@@ -147,11 +146,7 @@ static void op_mmap(struct fuzz *f)
 	off_t off = pick_off(f);
 	uint8_t *p;
 
-	if (len == 0)
-		expect = EINVAL;
-	else if ((flags & MAP_TYPE) == MAP_PRIVATE)
-		expect = EINVAL;
-	else if (off & (off_t)(PG - 1))
+	if (len == 0 || (flags & MAP_TYPE) == MAP_PRIVATE || (off & (off_t)(PG - 1)))
 		expect = EINVAL;
 	else if ((flags & MAP_SYNC))
 		expect = EOPNOTSUPP;
@@ -181,7 +176,7 @@ static void op_mmap(struct fuzz *f)
 	}
 	/* On x86 an executable page is readable by the CPU. */
 	f->maps[f->nmaps++] = (struct fmap){ p, plen, (size_t)off,
-					     (prot & PROT_EXEC ? PROT_READ : 0) | (prot & (PROT_READ | PROT_WRITE)),
+					     ((prot & PROT_EXEC) ? PROT_READ : 0) | (prot & (PROT_READ | PROT_WRITE)),
 					     prot, ro };
 }
 
@@ -383,7 +378,7 @@ static void op_ioctl(struct fuzz *f)
 	int kind, e;
 	void *arg;
 
-	memset(&u, 0, sizeof(u));
+	memset(u.raw, 0, sizeof(u.raw));
 	cmd = pick_cmd(f, &u.q);
 	arg = pick_arg(f, &u, &kind);
 	if (kind == ARG_BAR)
@@ -533,6 +528,8 @@ static int setup(struct fuzz *f, const char *dev, const char *nvme)
 		return -1;
 	f->fd = t.fd;
 	f->size = t.info.size;
+	if (f->size < PG)
+		return -1;
 	f->shadow = malloc(f->size);
 	f->rdonly = mmap(NULL, PG, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (!f->shadow || f->rdonly == MAP_FAILED || posix_memalign((void **)&f->nvdata, PG, 256 * PG + 16 * PG) ||
@@ -558,6 +555,8 @@ int main(int argc, char **argv)
 	cases = strtol(argv[4], NULL, 0);
 	if (setup(&f, argv[1], argv[2])) {
 		perror("iopmem-fuzz: setup");
+		free(f.shadow);
+		free(f.nvdata);
 		return 2;
 	}
 	for (i = 0; i < cases && f.fails < 100; i++) {

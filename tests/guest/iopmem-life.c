@@ -133,10 +133,12 @@ static void fork_semantics(struct tmap *m)
 {
 	pid_t pid;
 
-	m->p[0] = 0x11;
+	volatile uint8_t *v = m->p; /* device memory: every access is real */
+
+	v[0] = 0x11;
 	pid = fork();
 	if (pid == 0) {
-		if (m->p[0] != 0x11)
+		if (v[0] != 0x11)
 			_exit(1);
 		m->p[PG] = 0x22;
 		_exit(0);
