@@ -20,17 +20,7 @@
 
 #include "iopmem_map.h"
 
-static int failures;
 
-static void check(int cond, const char *what, int err)
-{
-	if (cond) {
-		printf("ok - %s\n", what);
-	} else {
-		printf("not ok - %s (errno %d %s)\n", what, err, strerror(err));
-		failures++;
-	}
-}
 
 /* mmap that reports errno (0 on success, the mapping unmapped again). */
 static int try_mmap(int fd, size_t len, int prot, int flags, off_t off)
@@ -43,18 +33,6 @@ static int try_mmap(int fd, size_t len, int prot, int flags, off_t off)
 	return 0;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
 
 static int cmd_info(const char *dev)
 {
@@ -162,13 +140,13 @@ static int cmd_bad(const char *dev)
 
 	check(err == 0, "open, INFO and a 64 KiB shared mapping work", -err);
 	if (err)
-		return failures;
+		return test_failures;
 	bad_mmaps(&m, dev);
 	bad_misc(&m);
 	shared_between_processes(&m, dev);
 	unprivileged(dev);
 	tmap_close(&m);
-	return failures;
+	return test_failures;
 }
 
 /*
@@ -216,23 +194,9 @@ static int cmd_unbind(const char *dev, const char *bdf)
 		check(m.p[0] == 0x3c && m.p[((size_t)1 << 20) - 1] == 0x3c, "the BAR's bytes survived", 0);
 		tmap_close(&m);
 	}
-	return failures;
+	return test_failures;
 }
 
-static long pinned_pages(const char *dev)
-{
-	char path[128], buf[32] = "";
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/iopmem/%s/pages_pinned", strrchr(dev, '/') + 1);
-	f = fopen(path, "re");
-	if (f && fgets(buf, sizeof(buf), f))
-		n = strtol(buf, NULL, 10);
-	if (f)
-		fclose(f);
-	return n;
-}
 
 static int cmd_p2p(const char *dev, const char *bdf)
 {
@@ -287,7 +251,7 @@ static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
 	if (p2pdma) {
 		check(n < 0, "p2pdma pages are not handed to vmsplice (CPU-side GUP)", errno);
 		tmap_close(&m);
-		return failures;
+		return test_failures;
 	}
 	check(n == 4 * PG, "vmsplice pins 4 BAR pages into a pipe", errno);
 	check(pinned_pages(dev) == 4, "pages_pinned counts them", 0);
@@ -306,7 +270,7 @@ static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
 	      "unbind completes once they are released", 0);
 	tmap_close(&m);
 	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
-	return failures;
+	return test_failures;
 }
 
 int main(int argc, char **argv)

@@ -21,7 +21,6 @@
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
-#include <stdarg.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -55,17 +54,6 @@ enum { OP_MMAP, OP_MUNMAP, OP_TOUCH, OP_MPROTECT, OP_MADVISE, OP_MREMAP, OP_IOCT
 static const char *const op_names[] = { "mmap", "munmap", "touch", "mprotect", "madvise",
 					"mremap", "ioctl", "fork", "o_direct", "read/write" };
 
-static sigjmp_buf jb;
-static volatile sig_atomic_t armed, caught;
-
-static void on_sig(int sig)
-{
-	if (!armed)
-		_exit(128 + sig);
-	caught = sig;
-	siglongjmp(jb, 1);
-}
-
 static uint64_t rnd(struct fuzz *f)
 {
 	/* xorshift64*: fast, and the same sequence for the same seed everywhere. */
@@ -80,32 +68,19 @@ static size_t below(struct fuzz *f, size_t n)
 	return n ? (size_t)(rnd(f) % n) : 0;
 }
 
-__attribute__((format(printf, 2, 3))) static void fail(struct fuzz *f, const char *fmt, ...)
+static void fail_msg(struct fuzz *f, const char *msg)
 {
-	char msg[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	f->fails++;
 	printf("not ok - case %ld: %s\n", f->cas, msg);
 }
 
-/* Read (val < 0) or write one byte; returns 0 or the signal raised. */
-static int poke(volatile uint8_t *p, int val, uint8_t *got)
-{
-	caught = 0;
-	if (sigsetjmp(jb, 1) == 0) {
-		armed = 1;
-		if (val >= 0)
-			*p = (uint8_t)val;
-		else
-			*got = *p;
-	}
-	armed = 0;
-	return caught;
-}
+/* An oracle failure, printf-style. */
+#define fail(f, ...)                                          \
+	do {                                                  \
+		char msg_[512];                               \
+		snprintf(msg_, sizeof(msg_), __VA_ARGS__);    \
+		fail_msg(f, msg_);                            \
+	} while (0)
 
 /* A length: tiny, odd, a few pages, the BAR, past it. */
 static size_t pick_len(struct fuzz *f)
@@ -517,10 +492,7 @@ static void final_check(struct fuzz *f, const char *out)
 static int setup(struct fuzz *f, const char *dev, const char *nvme)
 {
 	struct tmap t;
-	struct sigaction sa = { .sa_handler = on_sig };
-
-	sigaction(SIGSEGV, &sa, NULL);
-	sigaction(SIGBUS, &sa, NULL);
+	catch_faults();
 	f->dev = dev;
 	f->rofd = open(dev, O_RDONLY | O_CLOEXEC);
 	f->nvfd = open(nvme, O_RDWR | O_DIRECT | O_CLOEXEC);

@@ -23,49 +23,12 @@
 
 #define LEN ((size_t)4 << 20)
 
-static int failures;
-static sigjmp_buf fault_jmp;
-static volatile sig_atomic_t fault_armed, fault_sig;
-
-static void check(int cond, const char *what, int err)
-{
-	if (cond) {
-		printf("ok - %s\n", what);
-	} else {
-		printf("not ok - %s (errno %d %s)\n", what, err, strerror(err));
-		failures++;
-	}
-}
-
-static void on_fault(int sig)
-{
-	if (!fault_armed)
-		_exit(128 + sig);
-	fault_sig = sig;
-	siglongjmp(fault_jmp, 1);
-}
-
-static void catch_faults(void)
-{
-	struct sigaction sa = { .sa_handler = on_fault };
-
-	sigaction(SIGBUS, &sa, NULL);
-	sigaction(SIGSEGV, &sa, NULL);
-}
-
 /* touch: read (write=0) or write one byte; returns 0 or the signal it raised. */
 static int touch(volatile uint8_t *p, int write)
 {
-	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1) == 0) {
-		fault_armed = 1;
-		if (write)
-			*p = 0x42;
-		else
-			(void)*p;
-	}
-	fault_armed = 0;
-	return fault_sig;
+	uint8_t got;
+
+	return poke(p, write ? 0x42 : -1, &got);
 }
 
 /* memcmp() of a mapping that may be revoked: 0 same, 1 differs, -1 a signal. */
@@ -73,50 +36,25 @@ static int guarded_cmp(const uint8_t *p, const uint8_t *q, size_t n)
 {
 	volatile int differs = 0;
 
-	fault_sig = 0;
-	if (sigsetjmp(fault_jmp, 1) == 0) {
-		fault_armed = 1;
+	tfault_sig = 0;
+	if (sigsetjmp(tfault_jmp, 1) == 0) {
+		tfault_armed = 1;
 		differs = memcmp(p, q, n) != 0;
 	}
-	fault_armed = 0;
-	return fault_sig ? -1 : differs;
+	tfault_armed = 0;
+	return tfault_sig ? -1 : differs;
 }
 
-static int sysfs_write(const char *path, const char *val)
-{
-	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static long pages_pinned(const char *dev)
-{
-	char path[128], buf[32] = "";
-	long n = -1;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/sys/class/iopmem/%s/pages_pinned", strrchr(dev, '/') + 1);
-	f = fopen(path, "re");
-	if (f && fgets(buf, sizeof(buf), f))
-		n = strtol(buf, NULL, 10);
-	if (f)
-		fclose(f);
-	return n;
-}
 
 /* Wait up to 10 s for no page to be pinned. */
 static int drained(const char *dev)
 {
 	int i;
 
-	for (i = 0; i < 500 && pages_pinned(dev) != 0; i++)
+	for (i = 0; i < 500 && pinned_pages(dev) != 0; i++)
 		usleep(20000);
-	return pages_pinned(dev) == 0;
+	return pinned_pages(dev) == 0;
 }
 
 static int child_status(pid_t pid)
@@ -360,7 +298,7 @@ static int cmd_semantics(const char *dev, const char *bdf, const char *nvme)
 	tmap_close(&m);
 	unbind_during_io(dev, bdf, nvfd);
 	close(nvfd);
-	return failures;
+	return test_failures;
 }
 
 /* Worker: keep DMAing into whichever iopmem device exists. */

@@ -5,6 +5,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +49,87 @@ static inline void tmap_close(struct tmap *m)
 {
 	munmap(m->p, m->len);
 	close(m->fd);
+}
+
+/* Checks print "ok - WHAT" or "not ok - WHAT (errno)" and count failures. */
+static int test_failures;
+
+static inline void check(int cond, const char *what, int err)
+{
+	if (cond) {
+		printf("ok - %s\n", what);
+	} else {
+		printf("not ok - %s (errno %d %s)\n", what, err, strerror(err));
+		test_failures++;
+	}
+}
+
+/*
+ * Touching memory that may fault on purpose (revoked, read-only, unmapped):
+ * catch_faults() turns SIGBUS/SIGSEGV inside poke() into its return value;
+ * anywhere else they still kill the process.
+ */
+static sigjmp_buf tfault_jmp;
+static volatile sig_atomic_t tfault_armed, tfault_sig;
+
+static inline void tfault_on(int sig)
+{
+	if (!tfault_armed)
+		_exit(128 + sig);
+	tfault_sig = sig;
+	siglongjmp(tfault_jmp, 1);
+}
+
+static inline void catch_faults(void)
+{
+	struct sigaction sa = { .sa_handler = tfault_on };
+
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+}
+
+/* Read (val < 0, into *got) or write one byte: 0 or the signal it raised. */
+static inline int poke(volatile uint8_t *p, int val, uint8_t *got)
+{
+	tfault_sig = 0;
+	if (sigsetjmp(tfault_jmp, 1) == 0) {
+		tfault_armed = 1;
+		if (val >= 0)
+			*p = (uint8_t)val;
+		else
+			*got = *p;
+	}
+	tfault_armed = 0;
+	return tfault_sig;
+}
+
+/* Write VAL to a sysfs file: 0 or -errno. */
+static inline int sysfs_write(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+/* The pages_pinned counter of /dev/iopmemN (DEV), or -1. */
+static inline long pinned_pages(const char *dev)
+{
+	char path[128], buf[32] = "";
+	long n = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/class/iopmem/%s/pages_pinned", strrchr(dev, '/') + 1);
+	f = fopen(path, "re");
+	if (f && fgets(buf, sizeof(buf), f))
+		n = strtol(buf, NULL, 10);
+	if (f)
+		fclose(f);
+	return n;
 }
 
 /* Parse a size with an optional K/M/G suffix; -1 on error. */
