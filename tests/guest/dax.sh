@@ -55,16 +55,7 @@ for _ in sys.stdin:
 	[ $ok = 1 ]
 }
 mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
-reload() { # unload and load iopmem.ko again, as the lab loaded it
-	rmmod iopmem || return 1
-	# shellcheck disable=SC2086
-	insmod "$LAB_IOPMEM_KO" $LAB_IOPMEM_PARAMS || return 1
-	for ((i = 0; i < 100; i++)); do
-		[ -b $dev ] && return 0
-		sleep 0.05
-	done
-	return 1
-}
+reload() { rmmod iopmem && insmod_binds $dev; } # unload and load iopmem.ko again
 
 echo "# $(uname -r), $(cat $sys/backend) backend, expecting $expect, stage ${DAX_STAGE:-1}"
 if [ "${DAX_STAGE:-1}" = 1 ]; then

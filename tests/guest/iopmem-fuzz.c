@@ -37,6 +37,9 @@ struct fmap {
 	int ro;       /* mapped from the read-only fd */
 };
 
+enum { OP_MMAP, OP_MUNMAP, OP_TOUCH, OP_MPROTECT, OP_MADVISE, OP_MREMAP, OP_IOCTL,
+       OP_FORK, OP_DIO, OP_RW, OP_COUNT };
+
 struct fuzz {
 	uint64_t rng;
 	long cas;
@@ -46,11 +49,9 @@ struct fuzz {
 	uint8_t *shadow, *nvdata, *rdonly;
 	struct fmap maps[MAXMAPS];
 	int nmaps;
-	long ops[16], fails;
+	long ops[OP_COUNT], fails;
 };
 
-enum { OP_MMAP, OP_MUNMAP, OP_TOUCH, OP_MPROTECT, OP_MADVISE, OP_MREMAP, OP_IOCTL,
-       OP_FORK, OP_DIO, OP_RW, OP_COUNT };
 static const char *const op_names[] = { "mmap", "munmap", "touch", "mprotect", "madvise",
 					"mremap", "ioctl", "fork", "o_direct", "read/write" };
 

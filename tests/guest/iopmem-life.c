@@ -108,10 +108,8 @@ static void fork_semantics(struct tmap *m)
 	/* MADV_DONTFORK: the child has no mapping there at all. */
 	check(madvise(m->p, PG, MADV_DONTFORK) == 0, "madvise(MADV_DONTFORK) is accepted", errno);
 	pid = fork();
-	if (pid == 0) {
-		catch_faults();
+	if (pid == 0)
 		_exit(touch(m->p, 0) == SIGSEGV ? 0 : 1);
-	}
 	check(child_status(pid) == 0, "a MADV_DONTFORK range is not in the child (SIGSEGV)", 0);
 	check(touch(m->p, 1) == 0, "... and still mapped in the parent", 0);
 	madvise(m->p, PG, MADV_DOFORK);
@@ -260,7 +258,6 @@ static void unbind_during_io(const char *dev, const char *bdf, int nvfd)
 			if (r != (ssize_t)LEN) {
 				int e = r < 0 ? errno : EIO;
 
-				catch_faults();
 				_exit(ok > 0 && (e == EFAULT || e == EIO) && touch(c2.p, 0) == SIGBUS ? 0 : 10 + e);
 			}
 			if (++ok == 1 && write(go[1], "x", 1) != 1)

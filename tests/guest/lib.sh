@@ -13,6 +13,19 @@ modprobe_binds() {
 	return 1
 }
 
+# insmod_binds NODE: load the iopmem.ko the lab loaded, with its parameters,
+# and wait for NODE (/dev/iopmem0, /dev/iopmem-blk0) to appear.
+insmod_binds() {
+	local i
+	# shellcheck disable=SC2086
+	insmod "$LAB_IOPMEM_KO" $LAB_IOPMEM_PARAMS || return 1
+	for ((i = 0; i < 100; i++)); do
+		[ -e "$1" ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # lab_modprobe MOD...: load modules of the lab kernel (its tree is not the host's /lib/modules).
 lab_modprobe() {
 	modprobe -d "$LAB_KMODROOT" -S "$(uname -r)" -a "$@"

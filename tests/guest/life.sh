@@ -35,8 +35,7 @@ t "the module still serves the mapping's device" quiet "$abuse" info $dev
 kill "$HOLD_PID"
 wait "$HOLD_PID" 2>/dev/null
 t "rmmod iopmem succeeds once the mapping is gone" rmmod iopmem
-reload() { insmod "$LAB_IOPMEM_KO" $LAB_IOPMEM_PARAMS && for _ in $(seq 100); do [ -e $dev ] && return 0; sleep 0.05; done; return 1; }
-t "insmod binds the BAR again" reload
+t "insmod binds the BAR again" insmod_binds $dev
 
 # Permissions: root-only by default; the udev rule opens the node to a group.
 t "/dev/iopmem0 is 0600 root:root without the udev rule" sh -c "[ \"\$(stat -c '%a %U %G' $dev)\" = '600 root root' ]"
