@@ -11,13 +11,21 @@
 
 #include "internal.h"
 
+/*
+ * Record why a call failed and return err. The text is formatted into a local
+ * buffer first: callers may pass the previous message (iopmem_ctx_error())
+ * as an argument to wrap it, and vsnprintf() into the buffer it reads from is
+ * undefined behaviour (in practice the old text is overwritten while read).
+ */
 int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
 {
+	char msg[sizeof(ctx->error)];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(ctx->error, sizeof(ctx->error), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
+	memcpy(ctx->error, msg, strlen(msg) + 1);
 	return err;
 }
 
