@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The libiopmem context: a snapshot of the PCI topology under a root. */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -116,32 +115,32 @@ static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 /**
  * iopmem_func_find() - look a PCI function up by name.
  * @ctx: the context.
- * @name: "0000:01:00.0", "01:00.0" (domain 0) or a device node such as
- *        "/dev/nvme0n1" or "/dev/iopmem0".
+ * @name: "0000:01:00.0", "01:00.0" (domain 0; hex, any case, "c1:00.0" as
+ *        lspci prints it) or a device node such as "/dev/nvme0n1",
+ *        "nvme0n1" or "/dev/iopmem0".
+ *
+ * A name shaped like a BDF is a BDF; else one with a ':' is a malformed BDF
+ * (no device node has one); else it is a device node.
  *
  * Return: its index, or a negative errno (iopmem_ctx_error() says why).
  */
 int iopmem_func_find(struct iopmem_ctx *ctx, const char *name)
 {
-	char bdf[32];
+	char bdf[16];
 	int idx;
 
-	if (name[0] == '/' || isalpha((unsigned char)name[0])) {
-		idx = node_to_index(ctx, name);
-		if (idx == -1)
-			return ctx_fail(ctx, -ENODEV, "%s: its PCI function is not listed", name);
+	if (pci_parse_bdf(name, bdf, sizeof(bdf))) {
+		idx = pci_index(ctx, bdf);
+		if (idx < 0)
+			return ctx_fail(ctx, -ENODEV, "%s: no such PCI function", name);
 		return idx;
 	}
-	if (strlen(name) == 7)
-		snprintf(bdf, sizeof(bdf), "0000:%s", name);
-	else
-		snprintf(bdf, sizeof(bdf), "%s", name);
-	for (idx = 0; bdf[idx]; idx++)
-		bdf[idx] = (char)tolower((unsigned char)bdf[idx]);
-	idx = pci_index(ctx, bdf);
-	if (idx < 0)
-		return ctx_fail(ctx, -ENODEV, "%s: no such PCI function (expected DDDD:BB:DD.F or BB:DD.F)",
-				name);
+	if (!name[0] || (name[0] != '/' && strchr(name, ':')))
+		return ctx_fail(ctx, -EINVAL, "\"%s\" is not a PCI function name "
+				"(expected DDDD:BB:DD.F or BB:DD.F, hex) nor a device node", name);
+	idx = node_to_index(ctx, name);
+	if (idx == -1)
+		return ctx_fail(ctx, -ENODEV, "%s: its PCI function is not listed", name);
 	return idx;
 }
 

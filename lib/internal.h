@@ -36,6 +36,7 @@ long sysfs_read_bin(const char *path, unsigned char *buf, size_t len);
 /* pci.c */
 int pci_enumerate(struct iopmem_ctx *ctx);
 int pci_is_bdf(const char *s);
+int pci_parse_bdf(const char *s, char *out, size_t len);
 int pci_index(const struct iopmem_ctx *ctx, const char *bdf);
 int cpu_read(struct iopmem_ctx *ctx);
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Enumerate PCI functions and the upstream-bridge tree from sysfs. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -17,13 +18,69 @@
 #define IORESOURCE_MEM 0x200
 #define MIN_BAR_BYTES (2UL << 20)
 
-/* A name like 0000:00:1c.0. */
+/* n hex digits at s (any case) into *val; 0 if any is not a hex digit. */
+static int hex_field(const char *s, size_t n, unsigned int *val)
+{
+	size_t i;
+
+	*val = 0;
+	for (i = 0; i < n; i++) {
+		int c = tolower((unsigned char)s[i]);
+
+		if (!isxdigit(c))
+			return 0;
+		*val = *val * 16 + (unsigned int)(isdigit(c) ? c - '0' : c - 'a' + 10);
+	}
+	return 1;
+}
+
+/*
+ * "DDDD:BB:DD.F" or, as lspci prints them, "BB:DD.F" (domain 0): hex digits
+ * in either case, the device below 32 and the function below 8. A bus of
+ * a0-ff starts with a letter, so the shape decides, not the first character.
+ */
+static int parse_bdf(const char *s, unsigned int *dom, unsigned int *bus, unsigned int *dev,
+		     unsigned int *fn)
+{
+	size_t len = strlen(s);
+
+	*dom = 0;
+	if (len == 12) {
+		if (!hex_field(s, 4, dom) || s[4] != ':')
+			return 0;
+		s += 5;
+	} else if (len != 7) {
+		return 0;
+	}
+	return hex_field(s, 2, bus) && s[2] == ':' && hex_field(s + 3, 2, dev) && s[5] == '.' &&
+	       hex_field(s + 6, 1, fn) && *dev < 32 && *fn < 8;
+}
+
+/*
+ * pci_parse_bdf() - a PCI function name in the form sysfs uses.
+ * @s: "DDDD:BB:DD.F" or "BB:DD.F", hex, any case.
+ * @out: "0000:c1:00.0" (lower case, domain 0 when omitted).
+ * @len: size of @out, at least 13.
+ *
+ * Return: 1 if @s is such a name, else 0 (@out is then "").
+ */
+int pci_parse_bdf(const char *s, char *out, size_t len)
+{
+	unsigned int dom, bus, dev, fn;
+
+	out[0] = '\0';
+	if (!parse_bdf(s, &dom, &bus, &dev, &fn))
+		return 0;
+	snprintf(out, len, "%04x:%02x:%02x.%x", dom, bus, dev, fn);
+	return 1;
+}
+
+/* A full name like 0000:00:1c.0, as sysfs directory and path components are. */
 int pci_is_bdf(const char *s)
 {
-	unsigned int d, b, dev, fn;
-	char tail;
+	unsigned int dom, bus, dev, fn;
 
-	return strlen(s) == 12 && sscanf(s, "%4x:%2x:%2x.%1u%c", &d, &b, &dev, &fn, &tail) == 4;
+	return strlen(s) == 12 && parse_bdf(s, &dom, &bus, &dev, &fn);
 }
 
 /*
