@@ -25,6 +25,9 @@ extern "C" {
 
 #define IOPMEM_LIB_VERSION "0.1.0"
 
+/* Entries in struct iopmem_verdict.hops. */
+#define IOPMEM_MAX_HOPS 32
+
 struct iopmem_ctx;
 
 /** How a client reaches a provider's BAR. */
@@ -59,8 +62,8 @@ struct iopmem_verdict {
 	int use_bus_addr;      /* the client must target the BAR's PCI bus address */
 	int via_iommu;         /* the client's DMA goes through a translating IOMMU */
 	int acs_unknown;       /* a bridge's config space was unreadable (not root) */
-	int hops[32];          /* indices: provider ... common bridge ... client */
-	int nhops;
+	int hops[IOPMEM_MAX_HOPS]; /* indices: provider ... common bridge ... client */
+	int nhops;             /* 0 when the route has more than IOPMEM_MAX_HOPS */
 	char reason[512];      /* one sentence a person can act on */
 };
 

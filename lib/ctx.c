@@ -100,7 +100,8 @@ static int node_to_index(struct iopmem_ctx *ctx, const char *name)
 	int idx;
 
 	for (i = 0; i < sizeof(classes) / sizeof(classes[0]); i++) {
-		sysfs_path(ctx, path, sizeof(path), "/sys/class/%s/%s", classes[i], base);
+		if (sysfs_path(ctx, path, sizeof(path), "/sys/class/%s/%s", classes[i], base))
+			return ctx_fail(ctx, -ENAMETOOLONG, "%.64s...: device node name too long", name);
 		if (realpath(path, real))
 			break;
 	}

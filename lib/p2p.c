@@ -103,17 +103,35 @@ static int up(const struct iopmem_ctx *ctx, int i)
 	return ctx->funcs[i].upstream;
 }
 
-/* Walk as the kernel does: the common upstream bridge, or -1; counts ACS redirects. */
-static int common_bridge(const struct iopmem_ctx *ctx, int p, int c, struct iopmem_verdict *v,
-			 char *acs, size_t acslen, int *acs_unknown)
+/* Hop number n of the route, kept when hops[] has room for it. */
+static void set_hop(struct iopmem_verdict *v, int n, int idx)
 {
-	int a, bb, dist_a = 0, dist_b = 0, acs_cnt = 0;
+	if (n >= 0 && n < IOPMEM_MAX_HOPS)
+		v->hops[n] = idx;
+}
+
+/* A bridge on the route: the first ACS redirect is named, unreadable ones flagged. */
+static void note_acs(const struct iopmem_func *f, int *acs_cnt, char *acs, size_t acslen,
+		     int *acs_unknown)
+{
+	if (f->acs_redirect == 1 && (*acs_cnt)++ == 0)
+		snprintf(acs, acslen, "%s", f->bdf);
+	*acs_unknown |= f->is_bridge && f->acs_redirect < 0;
+}
+
+/*
+ * Walk as the kernel does: the common upstream bridge, or -1 (none) or -2
+ * (ACS redirect on the way). The route goes into v->hops as far as it fits;
+ * *nhops counts all of it, so the caller can tell when it did not fit.
+ */
+static int common_bridge(const struct iopmem_ctx *ctx, int p, int c, struct iopmem_verdict *v,
+			 int *nhops, char *acs, size_t acslen, int *acs_unknown)
+{
+	int a, bb, k, dist_a = 0, dist_b = 0, acs_cnt = 0;
 
 	for (a = p; a >= 0; a = up(ctx, a), dist_a++) {
-		if (ctx->funcs[a].acs_redirect == 1 && acs_cnt++ == 0)
-			snprintf(acs, acslen, "%s", ctx->funcs[a].bdf);
-		*acs_unknown |= ctx->funcs[a].is_bridge && ctx->funcs[a].acs_redirect < 0;
-		v->hops[v->nhops++] = a;
+		note_acs(&ctx->funcs[a], &acs_cnt, acs, acslen, acs_unknown);
+		set_hop(v, (*nhops)++, a);
 		for (bb = c, dist_b = 0; bb >= 0; bb = up(ctx, bb), dist_b++)
 			if (a == bb)
 				break;
@@ -123,19 +141,12 @@ static int common_bridge(const struct iopmem_ctx *ctx, int p, int c, struct iopm
 	v->distance = dist_a + dist_b;
 	if (a < 0)
 		return -1;
-	/* The client's side, from just below the common bridge down. */
-	{
-		int chain[32], n = 0, i;
-
-		for (bb = c; bb != a && n < 32; bb = up(ctx, bb)) {
-			if (ctx->funcs[bb].acs_redirect == 1 && acs_cnt++ == 0)
-				snprintf(acs, acslen, "%s", ctx->funcs[bb].bdf);
-			*acs_unknown |= ctx->funcs[bb].is_bridge && ctx->funcs[bb].acs_redirect < 0;
-			chain[n++] = bb;
-		}
-		for (i = n - 1; i >= 0 && v->nhops < 32; i--)
-			v->hops[v->nhops++] = chain[i];
+	/* The client's side, dist_b functions from just below the common bridge down. */
+	for (bb = c, k = 0; bb != a; bb = up(ctx, bb), k++) {
+		note_acs(&ctx->funcs[bb], &acs_cnt, acs, acslen, acs_unknown);
+		set_hop(v, *nhops + dist_b - 1 - k, bb);
 	}
+	*nhops += dist_b;
 	return acs_cnt ? -2 : a;
 }
 
@@ -152,28 +163,12 @@ static void why_trusted(const struct iopmem_ctx *ctx, const struct iopmem_func *
 			 root ? root->vendor : 0, root ? root->device : 0);
 }
 
-int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct iopmem_verdict *v)
+/* The path, distance and reason, from where the walk ended (common_bridge()). */
+static void set_path(const struct iopmem_ctx *ctx, struct iopmem_verdict *v, int common,
+		     const char *acs, const struct iopmem_func *p, const struct iopmem_func *c)
 {
-	const struct iopmem_func *p, *c;
-	char acs[16] = "", why[160], route[200];
-	int common, acs_unknown = 0;
+	char why[160], route[200];
 
-	if (provider < 0 || client < 0 || (size_t)provider >= ctx->nfuncs ||
-	    (size_t)client >= ctx->nfuncs)
-		return ctx_fail(ctx, -EINVAL, "no such PCI function index");
-	p = &ctx->funcs[provider];
-	c = &ctx->funcs[client];
-	memset(v, 0, sizeof(*v));
-	v->via_iommu = c->iommu_translates;
-	if (provider == client) {
-		v->path = IOPMEM_PATH_SELF;
-		v->hops[v->nhops++] = provider;
-		snprintf(v->reason, sizeof(v->reason), "%s is the provider itself", c->bdf);
-		return 0;
-	}
-
-	common = common_bridge(ctx, provider, client, v, acs, sizeof(acs), &acs_unknown);
-	v->acs_unknown = acs_unknown;
 	if (common >= 0) {
 		v->path = IOPMEM_PATH_SWITCH;
 		v->use_bus_addr = 1;
@@ -182,7 +177,7 @@ int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct 
 			 "%s and %s share upstream bridge %s with no ACS redirect on the path: "
 			 "traffic turns around there, addressed to the BAR's PCI bus address",
 			 p->bdf, c->bdf, ctx->funcs[common].bdf);
-		return 0;
+		return;
 	}
 	if (common == -2)
 		snprintf(route, sizeof(route), "ACS redirect at %s sends traffic up to the root complex",
@@ -199,7 +194,7 @@ int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct 
 			 "kernel's P2P whitelist: not supported",
 			 route, ctx->cpu_vendor[0] ? ctx->cpu_vendor : "unknown", ctx->cpu_family,
 			 root ? root->vendor : 0, root ? root->device : 0);
-		return 0;
+		return;
 	}
 	why_trusted(ctx, p, why, sizeof(why));
 	if (!strcmp(p->host_bridge, c->host_bridge)) {
@@ -213,6 +208,51 @@ int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct 
 			 "%s: across host bridges %s and %s, allowed because %s%s",
 			 route, p->host_bridge, c->host_bridge, why,
 			 v->via_iommu ? "; the client's DMA is translated by the IOMMU" : "");
+	}
+}
+
+/**
+ * iopmem_p2p_verdict() - whether and how @client can DMA into @provider's BAR.
+ * @ctx: the context.
+ * @provider: index of the function with the memory.
+ * @client: index of the function that DMAs.
+ * @v: filled in (zeroed first, also on failure). hops[] lists the route,
+ *     provider first; nhops is 0 when the route has more than
+ *     IOPMEM_MAX_HOPS functions (the reason then says so).
+ *
+ * Return: 0, or -EINVAL for an index that is not a function of @ctx.
+ */
+int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client, struct iopmem_verdict *v)
+{
+	const struct iopmem_func *p, *c;
+	char acs[16] = "";
+	int common, acs_unknown = 0, nhops = 0;
+
+	memset(v, 0, sizeof(*v));
+	if (provider < 0 || client < 0 || (size_t)provider >= ctx->nfuncs ||
+	    (size_t)client >= ctx->nfuncs)
+		return ctx_fail(ctx, -EINVAL, "no such PCI function index");
+	p = &ctx->funcs[provider];
+	c = &ctx->funcs[client];
+	v->via_iommu = c->iommu_translates;
+	if (provider == client) {
+		v->path = IOPMEM_PATH_SELF;
+		v->hops[v->nhops++] = provider;
+		snprintf(v->reason, sizeof(v->reason), "%s is the provider itself", c->bdf);
+		return 0;
+	}
+
+	common = common_bridge(ctx, provider, client, v, &nhops, acs, sizeof(acs), &acs_unknown);
+	v->acs_unknown = acs_unknown;
+	set_path(ctx, v, common, acs, p, c);
+	/* A route longer than hops[] is not listed at all, rather than cut short. */
+	v->nhops = nhops <= IOPMEM_MAX_HOPS ? nhops : 0;
+	if (nhops > IOPMEM_MAX_HOPS) {
+		size_t used = strlen(v->reason);
+
+		snprintf(v->reason + used, sizeof(v->reason) - used,
+			 " (the route has %d hops, more than the %d hops[] holds: not listed)",
+			 nhops, IOPMEM_MAX_HOPS);
 	}
 	return 0;
 }

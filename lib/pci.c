@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,7 +90,7 @@ int pci_is_bdf(const char *s)
  */
 static void parse_topology(const char *target, struct iopmem_func *f, char *parent, size_t plen)
 {
-	char copy[512], *tok, *save = NULL, prev[16] = "";
+	char copy[PATH_MAX], *tok, *save = NULL, prev[16] = "";
 
 	snprintf(copy, sizeof(copy), "%s", target);
 	parent[0] = '\0';
@@ -156,15 +157,19 @@ static void read_iommu(const struct iopmem_ctx *ctx, struct iopmem_func *f)
 static int read_func(struct iopmem_ctx *ctx, struct iopmem_func *f, char *parent, size_t plen)
 {
 	unsigned char cfg[4096];
-	char path[512], target[512];
+	char path[512], target[PATH_MAX];
 	unsigned long v;
 	ssize_t n;
 
 	if (sysfs_path(ctx, path, sizeof(path), "/sys/bus/pci/devices/%s", f->bdf))
-		return -ENAMETOOLONG;
-	n = readlink(path, target, sizeof(target) - 1);
+		return ctx_fail(ctx, -ENAMETOOLONG, "%s: the sysfs root path is too long", f->bdf);
+	/* A target that fills the buffer may be cut short: its tail is the function. */
+	n = readlink(path, target, sizeof(target));
 	if (n < 0)
 		return ctx_fail(ctx, -errno, "cannot read %s: %s", path, strerror(errno));
+	if ((size_t)n >= sizeof(target))
+		return ctx_fail(ctx, -ENAMETOOLONG, "%s: its sysfs link is longer than %zu bytes",
+				path, sizeof(target) - 1);
 	target[n] = '\0';
 	parse_topology(target, f, parent, plen);
 
@@ -202,6 +207,23 @@ int pci_index(const struct iopmem_ctx *ctx, const char *bdf)
 		if (!strcmp(ctx->funcs[i].bdf, bdf))
 			return (int)i;
 	return -1;
+}
+
+/*
+ * Every walk up the tree must end: a fake tree can make two functions each
+ * other's parent (X -> .../Y/X, Y -> .../X/Y), and verdicts would loop.
+ */
+static int check_tree(struct iopmem_ctx *ctx)
+{
+	size_t i, steps;
+	int a;
+
+	for (i = 0; i < ctx->nfuncs; i++)
+		for (a = ctx->funcs[i].upstream, steps = 0; a >= 0; a = ctx->funcs[a].upstream)
+			if (++steps > ctx->nfuncs)
+				return ctx_fail(ctx, -ELOOP, "%s: its upstream bridges form a loop",
+						ctx->funcs[i].bdf);
+	return 0;
 }
 
 /* Fill ctx->funcs, sorted by BDF, with upstream links resolved. */
@@ -248,7 +270,7 @@ int pci_enumerate(struct iopmem_ctx *ctx)
 	for (i = 0; i < ctx->nfuncs && !ret; i++)
 		ctx->funcs[i].upstream = parents[i][0] ? pci_index(ctx, parents[i]) : -1;
 	free(parents);
-	return ret;
+	return ret ? ret : check_tree(ctx);
 }
 
 /* CPU vendor and family: the kernel trusts AMD Zen (family 17h+) for P2P. */

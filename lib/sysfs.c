@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +21,16 @@ int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *
 	/* clang-analyzer 14 misreads glibc's va_start here. */
 	n = vsnprintf(rel, sizeof(rel), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
 	va_end(ap);
+	/* Never leave buf unset: a caller that ignores the error opens "" (ENOENT). */
+	buf[0] = '\0';
 	if (n < 0 || (size_t)n >= sizeof(rel))
 		return -ENAMETOOLONG;
 	n = snprintf(buf, len, "%s%s", ctx->root, rel);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+	if (n < 0 || (size_t)n >= len) {
+		buf[0] = '\0';
+		return -ENAMETOOLONG;
+	}
+	return 0;
 }
 
 /* Read a text attribute, trailing newline removed. */
@@ -56,15 +63,21 @@ int sysfs_read_ulong(const char *path, unsigned long *val)
 	return errno || end == buf ? -EINVAL : 0;
 }
 
-/* The last component of a symlink's target (a driver's or group's name). */
+/*
+ * The last component of a symlink's target (a driver's or group's name).
+ * -ENAMETOOLONG when the target, or that name, does not fit: a target cut
+ * short by readlink() would end in the wrong name.
+ */
 int sysfs_link_name(const char *path, char *buf, size_t len)
 {
-	char target[512];
-	ssize_t n = readlink(path, target, sizeof(target) - 1);
+	char target[PATH_MAX];
+	ssize_t n = readlink(path, target, sizeof(target));
 	const char *base;
 
 	if (n < 0)
 		return -errno;
+	if ((size_t)n >= sizeof(target))
+		return -ENAMETOOLONG;
 	target[n] = '\0';
 	base = strrchr(target, '/');
 	base = base ? base + 1 : target;
