@@ -26,7 +26,7 @@ MAN3_LINKS := iopmem_ctx_new iopmem_ctx_free iopmem_ctx_error iopmem_func_count 
 	iopmem_func_find iopmem_func_bar_addrs iopmem_p2p_verdict iopmem_path_name iopmem_cpu_trusted \
 	iopmem_platform_get iopmem_buf_open iopmem_buf_close iopmem_buf_addr iopmem_buf_size \
 	iopmem_buf_provider iopmem_buf_kind iopmem_buf_name iopmem_copy iopmem_copy_path \
-	iopmem_end_capacity
+	iopmem_end_capacity iopmem_version iopmem_abi_version
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
 

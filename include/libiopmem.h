@@ -12,6 +12,23 @@
  *
  * The library never prints: functions return 0 or a negative errno, and
  * iopmem_ctx_error() explains the last failure in words.
+ *
+ * Structures the caller allocates (struct iopmem_end, iopmem_copy_opts,
+ * iopmem_copy_result, iopmem_verdict, iopmem_platform) end in reserved
+ * words so that later releases can add fields without breaking the ABI.
+ * Zero-initialise every input structure (struct iopmem_end and
+ * iopmem_copy_opts), e.g. "struct iopmem_copy_opts o = { 0 };" or designated
+ * initialisers: non-zero reserved words are refused with -EINVAL. The
+ * library zeroes output structures (results, verdicts, platform) itself.
+ * struct iopmem_func is the library's (see iopmem_func_get()): never
+ * allocate or copy one by value; fields may be added at its end.
+ *
+ * Threads: a context, and the buffers and copies made with it, are used by
+ * one thread at a time (iopmem_ctx_error() reports that thread's last
+ * failure). Distinct contexts, and buffers of distinct contexts, are
+ * independent and may be used concurrently: the library keeps no global or
+ * static mutable state. iopmem_version(), iopmem_abi_version() and
+ * iopmem_path_name() may be called from any thread at any time.
  */
 #ifndef LIBIOPMEM_H
 #define LIBIOPMEM_H
@@ -24,6 +41,17 @@ extern "C" {
 #endif
 
 #define IOPMEM_LIB_VERSION "0.1.0"
+
+/*
+ * The library's interface: exported with default visibility and the
+ * LIBIOPMEM_0.1 symbol version (lib/libiopmem.map); everything else in
+ * libiopmem is hidden.
+ */
+#if defined(__GNUC__) && !defined(IOPMEM_API)
+#define IOPMEM_API __attribute__((visibility("default")))
+#elif !defined(IOPMEM_API)
+#define IOPMEM_API
+#endif
 
 /* Entries in struct iopmem_verdict.hops. */
 #define IOPMEM_MAX_HOPS 32
@@ -65,6 +93,7 @@ struct iopmem_verdict {
 	int hops[IOPMEM_MAX_HOPS]; /* indices: provider ... common bridge ... client */
 	int nhops;             /* 0 when the route has more than IOPMEM_MAX_HOPS */
 	char reason[512];      /* one sentence a person can act on */
+	uint64_t reserved[4];  /* zeroed by the library */
 };
 
 /** What the running system offers for P2P (see iopmem_platform_get()). */
@@ -80,23 +109,33 @@ struct iopmem_platform {
 	int module_loaded;      /* iopmem.ko is loaded */
 	char module_version[32];
 	int module_abi;         /* ABI version of the loaded module, -1 unknown */
+	uint64_t reserved[4];   /* zeroed by the library */
 };
 
-int iopmem_ctx_new(struct iopmem_ctx **ctx, const char *root);
-void iopmem_ctx_free(struct iopmem_ctx *ctx);
-const char *iopmem_ctx_error(const struct iopmem_ctx *ctx);
+/*
+ * iopmem_version(): this library's release, e.g. "0.1.0" (the library that
+ * is running, which may be newer than the IOPMEM_LIB_VERSION compiled in).
+ * iopmem_abi_version(): the iopmem.ko ABI version (IOPMEM_ABI_VERSION of
+ * <iopmem.h>) it speaks; iopmem_buf_open() refuses a module with another.
+ */
+IOPMEM_API const char *iopmem_version(void);
+IOPMEM_API int iopmem_abi_version(void);
 
-size_t iopmem_func_count(const struct iopmem_ctx *ctx);
-const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t index);
-int iopmem_func_find(struct iopmem_ctx *ctx, const char *name);
+IOPMEM_API int iopmem_ctx_new(struct iopmem_ctx **ctx, const char *root);
+IOPMEM_API void iopmem_ctx_free(struct iopmem_ctx *ctx);
+IOPMEM_API const char *iopmem_ctx_error(const struct iopmem_ctx *ctx);
 
-int iopmem_cpu_trusted(const struct iopmem_ctx *ctx);
-int iopmem_platform_get(struct iopmem_ctx *ctx, struct iopmem_platform *plat);
-int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
-			  uint64_t *bus_addr);
-int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,
-		       struct iopmem_verdict *verdict);
-const char *iopmem_path_name(enum iopmem_path path);
+IOPMEM_API size_t iopmem_func_count(const struct iopmem_ctx *ctx);
+IOPMEM_API const struct iopmem_func *iopmem_func_get(const struct iopmem_ctx *ctx, size_t index);
+IOPMEM_API int iopmem_func_find(struct iopmem_ctx *ctx, const char *name);
+
+IOPMEM_API int iopmem_cpu_trusted(const struct iopmem_ctx *ctx);
+IOPMEM_API int iopmem_platform_get(struct iopmem_ctx *ctx, struct iopmem_platform *plat);
+IOPMEM_API int iopmem_func_bar_addrs(struct iopmem_ctx *ctx, int index, uint64_t *cpu_addr,
+				     uint64_t *bus_addr);
+IOPMEM_API int iopmem_p2p_verdict(struct iopmem_ctx *ctx, int provider, int client,
+				  struct iopmem_verdict *verdict);
+IOPMEM_API const char *iopmem_path_name(enum iopmem_path path);
 
 /* ---- Buffers in device memory ------------------------------------------ */
 
@@ -109,14 +148,14 @@ enum iopmem_buf_kind {
 	IOPMEM_BUF_DAX_FILE = 3, /* a file on a DAX file system on /dev/iopmem-blkN */
 };
 
-int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset, size_t size,
-		    struct iopmem_buf **out);
-void iopmem_buf_close(struct iopmem_buf *buf);
-void *iopmem_buf_addr(const struct iopmem_buf *buf);
-size_t iopmem_buf_size(const struct iopmem_buf *buf);
-int iopmem_buf_provider(const struct iopmem_buf *buf);
-enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf);
-const char *iopmem_buf_name(const struct iopmem_buf *buf);
+IOPMEM_API int iopmem_buf_open(struct iopmem_ctx *ctx, const char *name, uint64_t offset,
+			       size_t size, struct iopmem_buf **out);
+IOPMEM_API void iopmem_buf_close(struct iopmem_buf *buf);
+IOPMEM_API void *iopmem_buf_addr(const struct iopmem_buf *buf);
+IOPMEM_API size_t iopmem_buf_size(const struct iopmem_buf *buf);
+IOPMEM_API int iopmem_buf_provider(const struct iopmem_buf *buf);
+IOPMEM_API enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf);
+IOPMEM_API const char *iopmem_buf_name(const struct iopmem_buf *buf);
 
 /* ---- Copy engine --------------------------------------------------------- */
 
@@ -133,6 +172,7 @@ struct iopmem_end {
 	struct iopmem_buf *buf; /* IOPMEM_END_BUF */
 	void *mem;              /* IOPMEM_END_MEM: at least offset + len bytes */
 	uint64_t offset;        /* where the copy starts in this end */
+	uint64_t reserved[4];   /* must be zero */
 };
 
 /* Defaults, from the measurements in docs/PERFORMANCE.md. */
@@ -152,6 +192,7 @@ struct iopmem_copy_opts {
 	/* Called as bytes complete; a non-zero return cancels the copy (-ECANCELED). */
 	int (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
+	uint64_t reserved[4]; /* must be zero */
 };
 
 /* iopmem_copy_result.fallbacks: why bytes went through host RAM. */
@@ -172,12 +213,14 @@ struct iopmem_copy_result {
 	char reason[768];       /* the fallbacks in words; "" when there were none */
 	char engine[16];        /* "io_uring" or "pread/pwrite" */
 	double seconds;         /* wall time of the copy */
+	uint64_t reserved[4];   /* zeroed by the library */
 };
 
-int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const struct iopmem_end *dst,
-		uint64_t len, const struct iopmem_copy_opts *opts, struct iopmem_copy_result *res);
-const char *iopmem_copy_path(const struct iopmem_copy_result *res);
-int64_t iopmem_end_capacity(const struct iopmem_end *end);
+IOPMEM_API int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src,
+			   const struct iopmem_end *dst, uint64_t len,
+			   const struct iopmem_copy_opts *opts, struct iopmem_copy_result *res);
+IOPMEM_API const char *iopmem_copy_path(const struct iopmem_copy_result *res);
+IOPMEM_API int64_t iopmem_end_capacity(const struct iopmem_end *end);
 
 #ifdef __cplusplus
 }

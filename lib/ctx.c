@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../include/uapi/iopmem.h"
 #include "internal.h"
 
 /*
@@ -26,6 +27,18 @@ int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(ctx->error, msg, strlen(msg) + 1);
 	return err;
+}
+
+/** iopmem_version() - the release of the library that is running. */
+const char *iopmem_version(void)
+{
+	return IOPMEM_LIB_VERSION;
+}
+
+/** iopmem_abi_version() - the iopmem.ko ABI (IOPMEM_ABI_VERSION) this library speaks. */
+int iopmem_abi_version(void)
+{
+	return IOPMEM_ABI_VERSION;
 }
 
 /**
