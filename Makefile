@@ -12,6 +12,8 @@
 #                     the module through DKMS (PREFIX=/usr/local, DESTDIR honoured)
 #   make uninstall    removes all of it
 #   make deb          build/deb/: iopmem-dkms, libiopmem0, libiopmem-dev, iopmem-tools
+#   make abi-check    libiopmem.so against the committed ABI (lib/libiopmem.abi);
+#   make abi-dump     regenerates that baseline, for deliberate ABI changes only
 VERSION := 0.1.0
 PREFIX ?= /usr/local
 DKMS_SRC := $(DESTDIR)/usr/src/iopmem-$(VERSION)
@@ -29,20 +31,51 @@ MAN3_LINKS := iopmem_ctx_new iopmem_ctx_free iopmem_ctx_error iopmem_func_count 
 	iopmem_end_capacity iopmem_version iopmem_abi_version
 LIB_SRCS := $(wildcard lib/*.c)
 LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
+OBJCOPY ?= objcopy
+# The committed ABI of libiopmem.so (abidw XML), see abi-dump and abi-check.
+# --exported-interfaces-only: without it abidw 2.2 records a function declared
+# in an earlier file (iopmem_p2p_verdict, called in copy.c) without its
+# symbol, and abidiff then misses every change to its types.
+ABI_BASELINE := lib/libiopmem.abi
+ABIDW_FLAGS := --exported-interfaces-only --no-corpus-path --no-comp-dir-path --no-show-locs --headers-dir $(CURDIR)/include \
+	--drop-private-types
 
 all: module tools test-progs
 
 tools: tools/iopmem build/libiopmem.so.$(VERSION) build/libiopmem.pc
 
+# Everything is hidden but what include/libiopmem.h marks IOPMEM_API.
 build/lib/%.o: lib/%.c lib/internal.h lib/copy_internal.h include/libiopmem.h include/uapi/iopmem.h
 	@mkdir -p build/lib
-	$(CC) $(TEST_CFLAGS) -fPIC -Iinclude -c -o $@ $<
+	$(CC) $(TEST_CFLAGS) -fPIC -fvisibility=hidden -Iinclude -c -o $@ $<
 
+# One relocatable object with the hidden (internal) symbols made local: a
+# program linking the archive can define its own sysfs_read() or ctx_fail()
+# without a clash, and the library's calls still reach its own.
 build/libiopmem.a: $(LIB_OBJS)
-	$(AR) rcs $@ $^
+	$(LD) -r -o build/lib/libiopmem-all.o $^
+	$(OBJCOPY) --localize-hidden build/lib/libiopmem-all.o
+	rm -f $@
+	$(AR) rcs $@ build/lib/libiopmem-all.o
 
-build/libiopmem.so.$(VERSION): $(LIB_OBJS)
-	$(CC) -shared -Wl,-soname,libiopmem.so.0 -o $@ $^ -luring
+# Versioned exports (lib/libiopmem.map) and no undefined symbols left over.
+build/libiopmem.so.$(VERSION): $(LIB_OBJS) lib/libiopmem.map
+	$(CC) -shared -Wl,-soname,libiopmem.so.0 -Wl,--version-script=lib/libiopmem.map \
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) -luring
+	ln -sf libiopmem.so.$(VERSION) build/libiopmem.so.0
+
+# The ABI baseline, lib/libiopmem.abi, is the released ABI of libiopmem.so.0:
+# it must only change deliberately. After a reviewed change to the public
+# header (new function, new field in reserved space...), `make abi-dump` is
+# the one step that regenerates it; commit the result with that change.
+# abi-check (tests/run) fails on any difference, compatible or not.
+abi-dump: build/libiopmem.so.$(VERSION)
+	abidw $(ABIDW_FLAGS) --out-file $(ABI_BASELINE) $<
+
+abi-check: build/libiopmem.so.$(VERSION)
+	@test -f $(ABI_BASELINE) || { echo "abi-check: no $(ABI_BASELINE): make abi-dump" >&2; exit 1; }
+	abidiff $(ABI_BASELINE) $< >build/abi-check.txt || \
+		{ cat build/abi-check.txt; echo "abi-check: libiopmem.so differs from $(ABI_BASELINE); if that is meant, make abi-dump" >&2; exit 1; }
 
 build/libiopmem.pc: lib/libiopmem.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
@@ -59,7 +92,8 @@ build/asan/iopmem: $(wildcard tools/*.c) $(LIB_SRCS) tools/cli.h lib/internal.h 
 module:
 	$(MAKE) -C kernel
 
-test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit build/asan/iopmem
+test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit build/asan/iopmem \
+	build/libiopmem.so.$(VERSION)
 
 tests/unit/copy-unit: tests/unit/copy-unit.c include/libiopmem.h build/libiopmem.a
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
@@ -148,4 +182,4 @@ clean:
 	-$(MAKE) -C kernel clean
 	rm -rf build $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit
 
-.PHONY: all module tools test-progs setup demo check stress bench install uninstall deb clean
+.PHONY: all module tools test-progs abi-dump abi-check setup demo check stress bench install uninstall deb clean
