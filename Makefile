@@ -39,6 +39,8 @@ OBJCOPY ?= objcopy
 ABI_BASELINE := lib/libiopmem.abi
 ABIDW_FLAGS := --exported-interfaces-only --no-corpus-path --no-comp-dir-path --no-show-locs --headers-dir $(CURDIR)/include \
 	--drop-private-types
+# Host-only test programs of the library (tests/unit/run-lib).
+LIB_TEST_PROGS := build/unit/lib-unit build/unit/interpose-so build/unit/interpose-a
 
 all: module tools test-progs
 
@@ -93,9 +95,23 @@ module:
 	$(MAKE) -C kernel
 
 test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit build/asan/iopmem \
-	build/libiopmem.so.$(VERSION)
+	build/libiopmem.so.$(VERSION) $(LIB_TEST_PROGS)
 
 tests/unit/copy-unit: tests/unit/copy-unit.c include/libiopmem.h build/libiopmem.a
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+
+build/unit/lib-unit: tests/unit/lib-unit.c include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
+	@mkdir -p build/unit
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+
+# The same program, defining the library's internal names itself, linked
+# against the shared library and against the archive.
+build/unit/interpose-so: tests/unit/interpose.c include/libiopmem.h build/libiopmem.so.$(VERSION)
+	@mkdir -p build/unit
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.so.$(VERSION) -Wl,-rpath,'$$ORIGIN/..'
+
+build/unit/interpose-a: tests/unit/interpose.c include/libiopmem.h build/libiopmem.a
+	@mkdir -p build/unit
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
 
 tests/guest/iopmem-dio: tests/guest/iopmem-dio.c tests/guest/iopmem_map.h include/uapi/iopmem.h
