@@ -207,6 +207,24 @@ static int bench_usage(FILE *f, int ret)
 	return ret;
 }
 
+/* --chunk and --qd within the bounds iopmem copy has (tools/units.c). Return: 0, or 2 after saying why. */
+static int bench_bounds(const struct bench *b)
+{
+	int i;
+
+	for (i = 0; i < b->nchunks + b->nqds; i++) {
+		uint64_t v = i < b->nchunks ? b->chunks[i] : b->qds[i - b->nchunks];
+		const char *why = i < b->nchunks ? chunk_problem(v) : qd_problem(v);
+
+		if (why) {
+			fprintf(stderr, "iopmem bench: --%s %llu: %s\n", i < b->nchunks ? "chunk" : "qd",
+				(unsigned long long)v, why);
+			return 2;
+		}
+	}
+	return 0;
+}
+
 static int bench_parse(int argc, char **argv, struct bench *b)
 {
 	static const struct option longopts[] = {
@@ -234,6 +252,8 @@ static int bench_parse(int argc, char **argv, struct bench *b)
 	b->nlat = (int)lat;
 	if (bad || argc - optind != 2)
 		return bench_usage(stderr, 2);
+	if (bench_bounds(b))
+		return 2;
 	b->storage = argv[optind];
 	return 0;
 }

@@ -6,42 +6,50 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 
+/* The suffix after the digits: its power of 1024, or -1 if it is not one. */
+static int suffix_shift(const char *u)
+{
+	static const char units[] = "KMGT";
+	const char *p;
+
+	if (!*u || !strcasecmp(u, "B"))
+		return 0;
+	p = strchr(units, toupper((unsigned char)*u));
+	if (!p || (u[1] && strcasecmp(u + 1, "B") && strcasecmp(u + 1, "iB")))
+		return -1;
+	return 10 * (int)(p - units + 1);
+}
+
 /**
- * parse_size() - "4096", "4k", "4K", "4KiB", "1M", "2G", "1T" (powers of 1024).
- * @s: the text.
+ * parse_size() - a byte count or count as people write it, never a C literal.
+ * @s: decimal digits, then optionally B, or K, M, G, T (powers of 1024) each
+ *     optionally followed by B or iB, in any case: "4096", "010" (ten),
+ *     "512B", "4k", "4kib", "64KB", "1M", "2GiB", "1T".
  * @out: the value.
+ *
+ * No sign, no white space, no hex or octal, nothing empty: a typo must not
+ * become another number.
  *
  * Return: 0, or -EINVAL for anything else (including overflow).
  */
 int parse_size(const char *s, uint64_t *out)
 {
-	static const char units[] = "KMGT";
 	unsigned long long v;
 	char *end;
-	int shift = 0;
+	int shift;
 
-	if (!s || !isdigit((unsigned char)s[0]))
+	if (!s || s[0] < '0' || s[0] > '9')
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 0);
+	v = strtoull(s, &end, 10);
 	if (errno)
 		return -EINVAL;
-	if (*end) {
-		const char *u = strchr(units, toupper((unsigned char)*end));
-
-		if (!u)
-			return -EINVAL;
-		shift = 10 * (int)(u - units + 1);
-		end++;
-		if (!strcmp(end, "iB") || !strcmp(end, "B"))
-			end += strlen(end);
-		if (*end)
-			return -EINVAL;
-	}
-	if (shift && v > (~0ULL >> shift))
+	shift = suffix_shift(end);
+	if (shift < 0 || (shift && v > (~0ULL >> shift)))
 		return -EINVAL;
 	*out = (uint64_t)v << shift;
 	return 0;
@@ -61,6 +69,22 @@ int parse_size_list(const char *s, uint64_t *vals, int max)
 		n++;
 	}
 	return n ? n : -EINVAL;
+}
+
+/*
+ * The bounds the CLI puts on --qd and --chunk are the library's (which would
+ * refuse the copy later, exit 3): checked here, before anything is opened, so
+ * they are usage errors with the option named.
+ */
+const char *qd_problem(uint64_t qd)
+{
+	return qd >= 1 && qd <= CLI_QD_MAX ? NULL : "a queue depth is 1 to 1024";
+}
+
+const char *chunk_problem(uint64_t chunk)
+{
+	return chunk && !(chunk % 4096) && chunk <= CLI_CHUNK_MAX ? NULL :
+	       "a chunk is a multiple of 4096 bytes, at most 64M";
 }
 
 /* 1536 -> "1.5 KiB"; exact bytes below 1 KiB. */
