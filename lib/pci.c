@@ -260,7 +260,8 @@ int pci_enumerate(struct iopmem_ctx *ctx)
 	closedir(dir);
 	if (ret)
 		return ret;
-	qsort(ctx->funcs, ctx->nfuncs, sizeof(ctx->funcs[0]), cmp_func);
+	if (ctx->nfuncs) /* qsort(NULL, 0, ...) is undefined behaviour */
+		qsort(ctx->funcs, ctx->nfuncs, sizeof(ctx->funcs[0]), cmp_func);
 
 	parents = calloc(ctx->nfuncs ? ctx->nfuncs : 1, sizeof(*parents));
 	if (!parents)
