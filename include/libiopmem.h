@@ -202,7 +202,9 @@ struct iopmem_copy_opts {
 #define IOPMEM_FB_UNALIGNED (1U << 3) /* head, tail or offsets not aligned for O_DIRECT */
 #define IOPMEM_FB_NO_DMA    (1U << 4) /* no device can DMA the bytes (no file end, or not on PCI) */
 #define IOPMEM_FB_FORCED    (1U << 5) /* IOPMEM_COPY_FORCE_BOUNCE */
-#define IOPMEM_FB_NO_STAGE  (1U << 6) /* file to file without a device stage buffer */
+#define IOPMEM_FB_NO_STAGE  (1U << 6) /* file to file without a device stage buffer:
+					* host RAM by DMA (no CPU copy, not refused
+					* by IOPMEM_COPY_NO_FALLBACK) */
 
 struct iopmem_copy_result {
 	uint64_t bytes;         /* bytes copied (all of len on success) */
@@ -213,7 +215,10 @@ struct iopmem_copy_result {
 	char reason[768];       /* the fallbacks in words; "" when there were none */
 	char engine[16];        /* "io_uring" or "pread/pwrite" */
 	double seconds;         /* wall time of the copy */
-	uint64_t reserved[4];   /* zeroed by the library */
+	unsigned int qd;        /* I/Os in flight at most, as run (1 without io_uring) */
+	unsigned int align;     /* O_DIRECT alignment used, bytes; 0 when no end is a file */
+	uint64_t chunk;         /* bytes per I/O, as run (cut to the copy's size) */
+	uint64_t reserved[2];   /* zeroed by the library */
 };
 
 IOPMEM_API int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src,

@@ -17,15 +17,22 @@
  * as an argument to wrap it, and vsnprintf() into the buffer it reads from is
  * undefined behaviour (in practice the old text is overwritten while read).
  */
-int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
+int ctx_vfail(struct iopmem_ctx *ctx, int err, const char *fmt, va_list ap)
 {
 	char msg[sizeof(ctx->error)];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	memcpy(ctx->error, msg, strlen(msg) + 1);
+	return err;
+}
+
+int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap); // NOLINT(clang-analyzer-valist.Uninitialized)
+	err = ctx_vfail(ctx, err, fmt, ap);
 	va_end(ap);
-	memcpy(ctx->error, msg, strlen(msg) + 1);
 	return err;
 }
 

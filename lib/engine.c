@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <liburing.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,24 @@
 static int dma_refusal(int err)
 {
 	return err == -EREMOTEIO || err == -EFAULT || err == -EOPNOTSUPP || err == -EINVAL;
+}
+
+/*
+ * Record a failure in the context, unless one was recorded already: with
+ * chunks in flight a second failure often follows the first, and the words
+ * must stay those of the errno the copy returns (the first).
+ */
+int job_fail(struct job *j, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (j->err)
+		return err;
+	j->err = err;
+	va_start(ap, fmt);
+	ctx_vfail(j->ctx, err, fmt, ap);
+	va_end(ap);
+	return err;
 }
 
 int job_progress(struct job *j, uint64_t n)
@@ -45,9 +64,9 @@ int job_progress(struct job *j, uint64_t n)
 static int io_fail(struct job *j, const struct side *s, int write, uint64_t off, int res)
 {
 	if (res == 0)
-		return ctx_fail(j->ctx, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
+		return job_fail(j, -ENODATA, "%s ends at byte %" PRIu64 ", before the %" PRIu64
 				" bytes asked for", s->label, off, j->len);
-	return ctx_fail(j->ctx, res, "%s: %s at byte %" PRIu64 ": %s", s->label,
+	return job_fail(j, res, "%s: %s at byte %" PRIu64 ": %s", s->label,
 			write ? "write" : "read", off, strerror(-res));
 }
 
@@ -56,9 +75,14 @@ static int file_io(struct job *j, const struct side *s, int write, uint8_t *mem,
 		   uint64_t n)
 {
 	uint64_t off = s->off + pos, done = 0;
-	int aligned = !(off % COPY_ALIGN) && !(n % COPY_ALIGN) && s->fd_direct >= 0;
+	int aligned = !(off % j->align) && !(n % j->align) && !((uintptr_t)mem % j->align) &&
+		      s->fd_direct >= 0;
 	int fd = aligned ? s->fd_direct : s->fd_buffered;
 
+	if (fd < 0)
+		return job_fail(j, -EINVAL, "%s: %" PRIu64 " bytes at byte %" PRIu64 " are not aligned for "
+				"its O_DIRECT descriptor, and it could not be reopened without "
+				"O_DIRECT: %s", s->label, n, off, strerror(s->reopen_err));
 	while (done < n) {
 		ssize_t r = write ? pwrite(fd, mem + done, n - done, (off_t)(off + done))
 				  : pread(fd, mem + done, n - done, (off_t)(off + done));
@@ -110,6 +134,7 @@ int engine_bounce(struct job *j, uint64_t pos, uint64_t n)
 struct slot {
 	uint64_t pos;
 	uint32_t n, done;
+	uint32_t cpu;   /* bytes of it the page cache moved (a short transfer's rest) */
 	int writing;
 	uint8_t *mem;
 };
@@ -139,6 +164,7 @@ static void slot_start(struct job *j, struct slot *s, unsigned int idx, uint64_t
 	s->pos = pos;
 	s->n = (uint32_t)(left < j->chunk ? left : j->chunk);
 	s->done = 0;
+	s->cpu = 0;
 	s->writing = j->src.mem != NULL;
 	s->mem = j->src.mem ? j->src.mem + pos : j->dst.mem ? j->dst.mem + pos
 							    : j->stage + (size_t)idx * j->chunk;
@@ -150,13 +176,40 @@ static int slot_refused(struct job *j, struct slot *s, int err)
 	if (!j->refused_err)
 		j->refused_err = -err;
 	if (j->o->flags & IOPMEM_COPY_NO_FALLBACK)
-		return ctx_fail(j->ctx, -EREMOTEIO,
+		return job_fail(j, -EREMOTEIO,
 				"the kernel refused DMA between the %s and device memory (%s), "
 				"and falling back to host RAM is not allowed",
 				slot_side(j, s)->label, strerror(-err));
 	j->bounce_all = 1;
 	err = engine_bounce(j, s->pos, s->n);
 	return err ? err : 1;
+}
+
+/*
+ * A direct transfer ended short (the file ended, or the device split it) at
+ * an offset O_DIRECT cannot continue from: the rest of the chunk goes through
+ * the page cache, counted as bounced. (Resubmitting it unaligned would only
+ * fail with EINVAL, which is no refusal of the pages.)
+ */
+static int slot_short(struct job *j, struct slot *s)
+{
+	const struct side *side = slot_side(j, s);
+	uint32_t rest = s->n - s->done;
+	int ret;
+
+	if (j->o->flags & IOPMEM_COPY_NO_FALLBACK)
+		return job_fail(j, -EIO, "%s: a direct %s ended short at byte %" PRIu64 ", unaligned, and "
+				"falling back to the page cache is not allowed", side->label,
+				s->writing ? "write" : "read", side->off + s->pos + s->done);
+	ret = file_io(j, side, s->writing, s->mem + s->done, s->pos + s->done, rest);
+	if (ret)
+		return ret;
+	job_note(j, IOPMEM_FB_UNALIGNED, "a direct %s of the %s ended short at an unaligned byte: "
+		 "the rest of that chunk went through the page cache", s->writing ? "write" : "read",
+		 side->label);
+	s->cpu = s->cpu + rest < s->n ? s->cpu + rest : s->n;
+	s->done = s->n;
+	return 0;
 }
 
 /*
@@ -172,6 +225,11 @@ static int slot_complete(struct job *j, struct slot *s, int res)
 	if (res <= 0)
 		return io_fail(j, slot_side(j, s), s->writing, slot_side(j, s)->off + s->pos + s->done, res);
 	s->done += (uint32_t)res;
+	if (s->done < s->n && s->done % j->align) {
+		res = slot_short(j, s);
+		if (res)
+			return res;
+	}
 	if (s->done < s->n)
 		return 0;
 	if (!s->writing && !j->dst.mem) {
@@ -180,9 +238,10 @@ static int slot_complete(struct job *j, struct slot *s, int res)
 		return 0;
 	}
 	if (j->p2p)
-		j->res->bytes_p2p += s->n;
+		j->res->bytes_p2p += s->n - s->cpu;
 	else
-		j->res->bytes_direct += s->n;
+		j->res->bytes_direct += s->n - s->cpu;
+	j->res->bytes_bounced += s->cpu;
 	return job_progress(j, s->n) ? -ECANCELED : 1;
 }
 
@@ -210,6 +269,7 @@ struct engine {
 	unsigned int *free_slots;
 	unsigned int nfree;
 	unsigned int inflight;
+	int broken;     /* submitting failed: only wait for what the kernel has */
 };
 
 static int engine_submit(struct job *j, struct engine *e, unsigned int idx)
@@ -217,7 +277,7 @@ static int engine_submit(struct job *j, struct engine *e, unsigned int idx)
 	struct io_uring_sqe *sqe = io_uring_get_sqe(&e->ring);
 
 	if (!sqe)
-		return ctx_fail(j->ctx, -EBUSY, "io_uring submission queue full");
+		return job_fail(j, -EBUSY, "io_uring submission queue full");
 	slot_prep(j, sqe, &e->slots[idx]);
 	io_uring_sqe_set_data64(sqe, idx);
 	return 0;
@@ -255,21 +315,45 @@ static int engine_fill(struct job *j, struct engine *e, uint64_t *next)
 	return err;
 }
 
+/*
+ * Submit what is queued and wait for a completion. When submitting fails
+ * (not EINTR), the queued requests never reach the kernel and never
+ * complete: they stop counting, the copy fails, and only what the kernel
+ * took is waited for. A wait that fails too leaves the rest to the ring's
+ * teardown (io_uring_queue_exit() cancels and waits). Return: err, or the
+ * first failure.
+ */
+static int engine_wait(struct job *j, struct engine *e, int err)
+{
+	struct io_uring_cqe *cqe;
+	int ret = e->broken ? io_uring_wait_cqe(&e->ring, &cqe) : io_uring_submit_and_wait(&e->ring, 1);
+
+	if (ret >= 0 || ret == -EINTR)
+		return err;
+	if (!e->broken) {
+		unsigned int lost = io_uring_sq_ready(&e->ring);
+
+		e->broken = 1;
+		e->inflight -= lost < e->inflight ? lost : e->inflight;
+	} else {
+		e->inflight = 0;
+	}
+	return err ? err : job_fail(j, ret, "io_uring: %s", strerror(-ret));
+}
+
 /* Reap what completed; a failure stops new work but in-flight I/O is waited for. */
 static int engine_reap(struct job *j, struct engine *e, int err)
 {
 	struct io_uring_cqe *cqe;
-	int ret = io_uring_submit_and_wait(&e->ring, 1);
 
-	if (ret < 0 && ret != -EINTR && !err)
-		err = ctx_fail(j->ctx, ret, "io_uring: %s", strerror(-ret));
-	while (io_uring_peek_cqe(&e->ring, &cqe) == 0) {
+	err = engine_wait(j, e, err);
+	while (e->inflight && io_uring_peek_cqe(&e->ring, &cqe) == 0) {
 		unsigned int idx = (unsigned int)io_uring_cqe_get_data64(cqe);
 		int r = cqe->res;
 
 		io_uring_cqe_seen(&e->ring, cqe);
 		r = slot_complete(j, &e->slots[idx], r);
-		if (r == 0 && !err && !j->cancelled) {
+		if (r == 0 && !err && !j->cancelled && !e->broken) {
 			r = engine_submit(j, e, idx);
 			if (!r)
 				continue;
@@ -301,7 +385,7 @@ int engine_direct(struct job *j)
 	if (!e.slots || !e.free_slots) {
 		free(e.slots);
 		free(e.free_slots);
-		return ctx_fail(j->ctx, -ENOMEM, "out of memory");
+		return job_fail(j, -ENOMEM, "out of memory");
 	}
 	for (i = 0; i < j->qd; i++)
 		e.free_slots[i] = i;

@@ -20,10 +20,13 @@ struct iopmem_ctx {
 /* ctx.c */
 int ctx_fail(struct iopmem_ctx *ctx, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int ctx_vfail(struct iopmem_ctx *ctx, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
 void func_iopmem_node(const struct iopmem_ctx *ctx, int index, char *node, size_t len);
 int path_func(const struct iopmem_ctx *ctx, char *real);
 int fd_func(struct iopmem_ctx *ctx, int fd);
+const char *fd_no_dma(int fd);
 
 /* sysfs.c: paths are relative to ctx->root. */
 int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *fmt, ...)
