@@ -30,6 +30,9 @@ MAN3_LINKS := iopmem_ctx_new iopmem_ctx_free iopmem_ctx_error iopmem_func_count 
 	iopmem_buf_provider iopmem_buf_kind iopmem_buf_name iopmem_copy iopmem_copy_path \
 	iopmem_end_capacity iopmem_version iopmem_abi_version
 LIB_SRCS := $(wildcard lib/*.c)
+# What libiopmem links with (the archive's users need it too), and the CLI's own.
+LIB_LIBS := -luring -lz
+CLI_LIBS := $(LIB_LIBS) -ljansson -lpci
 LIB_OBJS := $(LIB_SRCS:lib/%.c=build/lib/%.o)
 OBJCOPY ?= objcopy
 # The committed ABI of libiopmem.so (abidw XML), see abi-dump and abi-check.
@@ -40,7 +43,8 @@ ABI_BASELINE := lib/libiopmem.abi
 ABIDW_FLAGS := --exported-interfaces-only --no-corpus-path --no-comp-dir-path --no-show-locs --headers-dir $(CURDIR)/include \
 	--drop-private-types
 # Host-only test programs of the library (tests/unit/run-lib).
-LIB_TEST_PROGS := build/unit/lib-unit build/unit/interpose-so build/unit/interpose-a
+LIB_TEST_PROGS := build/unit/lib-unit build/unit/interpose-so build/unit/interpose-a \
+	build/unit/uring-nosubmit.so build/unit/uring-noinit.so
 
 all: module tools test-progs
 
@@ -63,7 +67,7 @@ build/libiopmem.a: $(LIB_OBJS)
 # Versioned exports (lib/libiopmem.map) and no undefined symbols left over.
 build/libiopmem.so.$(VERSION): $(LIB_OBJS) lib/libiopmem.map
 	$(CC) -shared -Wl,-soname,libiopmem.so.0 -Wl,--version-script=lib/libiopmem.map \
-		-Wl,--no-undefined -o $@ $(LIB_OBJS) -luring
+		-Wl,--no-undefined -o $@ $(LIB_OBJS) $(LIB_LIBS)
 	ln -sf libiopmem.so.$(VERSION) build/libiopmem.so.0
 
 # The ABI baseline, lib/libiopmem.abi, is the released ABI of libiopmem.so.0:
@@ -83,13 +87,13 @@ build/libiopmem.pc: lib/libiopmem.pc.in
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< >$@
 
 tools/iopmem: $(wildcard tools/*.c) tools/cli.h include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a -luring
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $(wildcard tools/*.c) build/libiopmem.a $(CLI_LIBS)
 
 # The CLI with AddressSanitizer and UBSan, for tests/unit/cli-fuzz.
 build/asan/iopmem: $(wildcard tools/*.c) $(LIB_SRCS) tools/cli.h lib/internal.h lib/copy_internal.h include/libiopmem.h include/uapi/iopmem.h
 	@mkdir -p build/asan
 	$(CC) $(TEST_CFLAGS) -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer \
-		-Iinclude -o $@ $(wildcard tools/*.c) $(LIB_SRCS) -luring
+		-Iinclude -o $@ $(wildcard tools/*.c) $(LIB_SRCS) $(CLI_LIBS)
 
 module:
 	$(MAKE) -C kernel
@@ -98,11 +102,11 @@ test-progs: $(GUEST_PROGS) tools/iopmem tests/unit/copy-unit build/asan/iopmem \
 	build/libiopmem.so.$(VERSION) $(LIB_TEST_PROGS)
 
 tests/unit/copy-unit: tests/unit/copy-unit.c include/libiopmem.h build/libiopmem.a
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)
 
 build/unit/lib-unit: tests/unit/lib-unit.c include/libiopmem.h include/uapi/iopmem.h build/libiopmem.a
 	@mkdir -p build/unit
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)
 
 # The same program, defining the library's internal names itself, linked
 # against the shared library and against the archive.
@@ -112,7 +116,12 @@ build/unit/interpose-so: tests/unit/interpose.c include/libiopmem.h build/libiop
 
 build/unit/interpose-a: tests/unit/interpose.c include/libiopmem.h build/libiopmem.a
 	@mkdir -p build/unit
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)
+
+# io_uring failing under the CLI (LD_PRELOAD), for tests/unit/run-cli.
+build/unit/uring-nosubmit.so build/unit/uring-noinit.so: build/unit/uring-%.so: tests/unit/uring-shim.c
+	@mkdir -p build/unit
+	$(CC) $(TEST_CFLAGS) -shared -fPIC -D$(if $(filter nosubmit,$*),NO_SUBMIT,NO_INIT) -o $@ $<
 
 tests/guest/iopmem-dio: tests/guest/iopmem-dio.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
@@ -124,7 +133,7 @@ tests/guest/iopmem-fuzz: tests/guest/iopmem-fuzz.c tests/guest/iopmem_map.h incl
 	$(CC) $(TEST_CFLAGS) -o $@ $<
 
 tests/guest/iopmem-soak: tests/guest/iopmem-soak.c tests/guest/soak_mailbox.h include/libiopmem.h build/libiopmem.a
-	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a -luring
+	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)
 
 tests/guest/iopmem-abuse: tests/guest/iopmem-abuse.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $<

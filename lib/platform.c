@@ -6,23 +6,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "internal.h"
 
-/* The kernel's config, where distributions and the lab put it. */
+/*
+ * The kernel's config, where distributions and the lab put it; the running
+ * kernel's own copy (CONFIG_IKCONFIG_PROC) is gzipped, which gzopen() reads
+ * as it reads the plain files.
+ */
 static const char *const config_paths[] = {
 	"/boot/config-%s",
+	"/proc/config.gz",
 	"/lib/modules/%s/build/.config",
 	"/usr/src/linux-headers-%s/.config",
 };
 
-static int config_value(FILE *f, const char *key)
+static int config_value(gzFile f, const char *key)
 {
 	char line[256];
 	size_t klen = strlen(key);
 
-	rewind(f);
-	while (fgets(line, sizeof(line), f)) {
+	gzrewind(f);
+	while (gzgets(f, line, sizeof(line))) {
 		if (!strncmp(line, key, klen) && line[klen] == '=')
 			return line[klen + 1] == 'y' || line[klen + 1] == 'm';
 		if (!strncmp(line, "# ", 2) && !strncmp(line + 2, key, klen) &&
@@ -35,14 +41,14 @@ static int config_value(FILE *f, const char *key)
 static void read_config(const struct iopmem_ctx *ctx, struct iopmem_platform *p)
 {
 	char rel[128], path[512];
+	gzFile f = NULL;
 	size_t i;
-	FILE *f = NULL;
 
 	p->zone_device = p->pci_p2pdma = -1;
 	for (i = 0; i < sizeof(config_paths) / sizeof(config_paths[0]) && !f; i++) {
 		snprintf(rel, sizeof(rel), config_paths[i], p->kernel_release);
 		sysfs_path(ctx, path, sizeof(path), "%s", rel);
-		f = fopen(path, "re");
+		f = gzopen(path, "rbe");
 		if (f)
 			snprintf(p->config_path, sizeof(p->config_path), "%s", rel);
 	}
@@ -50,7 +56,7 @@ static void read_config(const struct iopmem_ctx *ctx, struct iopmem_platform *p)
 		return;
 	p->zone_device = config_value(f, "CONFIG_ZONE_DEVICE");
 	p->pci_p2pdma = config_value(f, "CONFIG_PCI_P2PDMA");
-	fclose(f);
+	gzclose(f);
 }
 
 static int count_entries(const char *path)

@@ -30,7 +30,9 @@ static const char *const mode_names[M_COUNT] = { "p2p", "host-dma", "bounce" };
 
 struct bench {
 	struct iopmem_ctx *ctx;
-	int fd, json, write, first;
+	struct opts *o;
+	json_t *runs, *lat;  /* --json: the document's arrays, filled as figures come */
+	int fd, json, write;
 	struct iopmem_buf *buf;
 	uint8_t *host;
 	uint64_t size, chunks[MAX_LIST], qds[MAX_LIST];
@@ -70,8 +72,8 @@ static int run_one(struct bench *b, int write, enum mode m, uint64_t chunk, uint
 		o.flags = IOPMEM_COPY_FORCE_BOUNCE;
 	if (write ? iopmem_copy(b->ctx, &mem, &file, b->size, &o, &r)
 		  : iopmem_copy(b->ctx, &file, &mem, b->size, &o, &r)) {
-		fprintf(stderr, "iopmem bench: %s %s: %s\n", write ? "write" : "read", mode_names[m],
-			iopmem_ctx_error(b->ctx));
+		cli_fail(b->o, -1, "iopmem bench: %s %s: %s", write ? "write" : "read", mode_names[m],
+			 iopmem_ctx_error(b->ctx));
 		return -1;
 	}
 	cpu = cpu_seconds() - cpu;
@@ -90,12 +92,17 @@ static void print_figure(struct bench *b, const char *op, enum mode m, uint64_t 
 	char c[32];
 
 	if (b->json) {
-		printf("%s{\"op\":\"%s\",\"mode\":\"%s\",\"chunk\":%llu,\"qd\":%llu,\"gbps\":%.4f,"
-		       "\"cpu_s_per_gib\":%.4f,\"path\":\"%s\",\"bytes_bounced\":%llu}",
-		       b->first ? "" : ",", op, mode_names[m], (unsigned long long)chunk,
-		       (unsigned long long)qd, f->gbps, f->cpu_per_gib, f->path,
-		       (unsigned long long)f->bounced);
-		b->first = 0;
+		json_t *run = json_object();
+
+		jset(run, "op", jstr(op));
+		jset(run, "mode", jstr(mode_names[m]));
+		jset(run, "chunk", json_integer((json_int_t)chunk));
+		jset(run, "qd", json_integer((json_int_t)qd));
+		jset(run, "gbps", json_real(f->gbps));
+		jset(run, "cpu_s_per_gib", json_real(f->cpu_per_gib));
+		jset(run, "path", jstr(f->path));
+		jset(run, "bytes_bounced", json_integer((json_int_t)f->bounced));
+		json_array_append_new(b->runs, run);
 		return;
 	}
 	printf("%-9s %4llu  %-5s %-9s %8.3f %10.3f  %s\n", fmt_bytes(chunk, c, sizeof(c)),
@@ -165,11 +172,24 @@ static int latency(struct bench *b, int dfd, enum mode m, double *p50, double *p
 	return t ? ret : -ENOMEM;
 }
 
+/* One latency figure in --json; err is a positive errno, 0 when measured. */
+static void latency_json(struct bench *b, enum mode m, double p50, double p99, int err)
+{
+	json_t *l = json_object();
+
+	jset(l, "mode", jstr(mode_names[m]));
+	jset(l, "p50_us", json_real(p50));
+	jset(l, "p99_us", json_real(p99));
+	jset(l, "error", json_integer(err));
+	json_array_append_new(b->lat, l);
+}
+
 static void bench_latency(struct bench *b)
 {
 	int dfd = open(b->storage, O_RDONLY | O_DIRECT | O_CLOEXEC), m;
 
-	printf(b->json ? "],\"latency\":[" : "\n4 KiB reads, qd 1, %d samples:\n", b->nlat);
+	if (!b->json)
+		printf("\n4 KiB reads, qd 1, %d samples:\n", b->nlat);
 	for (m = 0; m < M_COUNT; m++) {
 		double p50 = 0, p99 = 0;
 		int ret;
@@ -177,15 +197,14 @@ static void bench_latency(struct bench *b)
 		/* No P2P path: pread into the BAR would only measure a refusal. */
 		if (m == M_P2P && b->no_p2p[0]) {
 			if (b->json)
-				printf("{\"mode\":\"p2p\",\"p50_us\":0,\"p99_us\":0,\"error\":%d}", EREMOTEIO);
+				latency_json(b, (enum mode)m, 0, 0, EREMOTEIO);
 			else
 				printf("  %-9s not measured: %s\n", mode_names[m], b->no_p2p);
 			continue;
 		}
 		ret = dfd < 0 ? -errno : latency(b, dfd, (enum mode)m, &p50, &p99);
 		if (b->json)
-			printf("%s{\"mode\":\"%s\",\"p50_us\":%.1f,\"p99_us\":%.1f,\"error\":%d}", m ? "," : "",
-			       mode_names[m], p50, p99, -ret);
+			latency_json(b, (enum mode)m, p50, p99, -ret);
 		else if (ret)
 			printf("  %-9s %s\n", mode_names[m], strerror(-ret));
 		else
@@ -216,11 +235,9 @@ static int bench_bounds(const struct bench *b)
 		uint64_t v = i < b->nchunks ? b->chunks[i] : b->qds[i - b->nchunks];
 		const char *why = i < b->nchunks ? chunk_problem(v) : qd_problem(v);
 
-		if (why) {
-			fprintf(stderr, "iopmem bench: --%s %llu: %s\n", i < b->nchunks ? "chunk" : "qd",
-				(unsigned long long)v, why);
-			return 2;
-		}
+		if (why)
+			return cli_fail(b->o, 2, "iopmem bench: --%s %llu: %s", i < b->nchunks ? "chunk" : "qd",
+					(unsigned long long)v, why);
 	}
 	return 0;
 }
@@ -258,82 +275,108 @@ static int bench_parse(int argc, char **argv, struct bench *b)
 	return 0;
 }
 
-/* Open both ends and settle the size: what both hold, 64 MiB at most by default. */
+/*
+ * Open both ends and settle the size: --size, or by default 64 MiB cut to
+ * what both ends hold (whole 4 KiB blocks).
+ */
 static int bench_open(struct bench *b, const char *bufname)
 {
 	struct iopmem_end e = { .type = IOPMEM_END_FD };
+	uint64_t room;
 	int64_t cap;
 
 	b->fd = open(b->storage, (b->write ? O_RDWR : O_RDONLY) | O_CLOEXEC);
-	if (b->fd < 0) {
-		fprintf(stderr, "iopmem bench: %s: %s\n", b->storage, strerror(errno));
-		return 2;
-	}
-	if (iopmem_buf_open(b->ctx, bufname, 0, 0, &b->buf)) {
-		fprintf(stderr, "iopmem bench: %s\n", iopmem_ctx_error(b->ctx));
-		return 2;
-	}
+	if (b->fd < 0)
+		return cli_fail(b->o, 2, "iopmem bench: %s: %s", b->storage, strerror(errno));
+	if (iopmem_buf_open(b->ctx, bufname, 0, 0, &b->buf))
+		return cli_fail(b->o, 2, "iopmem bench: %s", iopmem_ctx_error(b->ctx));
 	e.fd = b->fd;
 	cap = iopmem_end_capacity(&e);
+	room = cap < 0 ? 0 : (uint64_t)cap < iopmem_buf_size(b->buf) ? (uint64_t)cap : iopmem_buf_size(b->buf);
 	if (!b->size)
-		b->size = 64 << 20;
-	if (!b->size || cap < 0 || b->size > (uint64_t)cap || b->size > iopmem_buf_size(b->buf) ||
-	    b->size % 4096) {
-		fprintf(stderr, "iopmem bench: --size %llu must be a multiple of 4096 that both %s "
-			"(%lld bytes) and %s (%zu bytes) hold\n", (unsigned long long)b->size,
-			b->storage, (long long)cap, bufname, iopmem_buf_size(b->buf));
-		return 2;
-	}
+		b->size = room < ((uint64_t)64 << 20) ? room / 4096 * 4096 : (uint64_t)64 << 20;
+	if (!b->size || b->size > room || b->size % 4096)
+		return cli_fail(b->o, 2, "iopmem bench: --size %llu must be a multiple of 4096 (at least "
+				"4096) that both %s (%lld bytes) and %s (%zu bytes) hold",
+				(unsigned long long)b->size, b->storage, (long long)cap, bufname,
+				iopmem_buf_size(b->buf));
 	b->host = aligned_alloc(4096, b->size);
-	if (!b->host) {
-		fprintf(stderr, "iopmem bench: out of memory for %llu bytes\n", (unsigned long long)b->size);
-		return 2;
-	}
+	if (!b->host)
+		return cli_fail(b->o, 2, "iopmem bench: out of memory for %llu bytes",
+				(unsigned long long)b->size);
 	memset(b->host, 0x5a, b->size);
 	return 0;
 }
 
-int cmd_bench(struct iopmem_ctx *ctx, int argc, char **argv, struct opts *o)
+static void bench_header(const struct bench *b, json_t *doc)
 {
-	struct bench b = { .ctx = ctx, .fd = -1, .first = 1, .chunks = { 1 << 20 }, .nchunks = 1,
-			   .qds = { 1, 8 }, .nqds = 2 };
 	char sz[32];
-	int ret = bench_parse(argc, argv, &b), c, q;
 
-	if (ret)
-		return ret < 0 ? 0 : ret;
-	b.json |= o->json;
-	ret = bench_open(&b, argv[optind + 1]);
-	if (!ret && b.json) {
-		printf("{\"storage\":");
-		json_str(b.storage);
-		printf(",\"buffer\":");
-		json_str(iopmem_buf_name(b.buf));
-		printf(",\"size\":%llu,\"runs\":[", (unsigned long long)b.size);
-	} else if (!ret) {
-		printf("iopmem bench: %s <-> %s, %s per run\n%-9s %4s  %-5s %-9s %8s %10s  %s\n",
-		       b.storage, iopmem_buf_name(b.buf), fmt_bytes(b.size, sz, sizeof(sz)), "chunk",
-		       "qd", "op", "mode", "GB/s", "CPU s/GiB", "path");
+	if (b->json) {
+		jset(doc, "storage", jstr(b->storage));
+		jset(doc, "buffer", jstr(iopmem_buf_name(b->buf)));
+		jset(doc, "size", json_integer((json_int_t)b->size));
+		return;
 	}
+	printf("iopmem bench: %s <-> %s, %s per run\n%-9s %4s  %-5s %-9s %8s %10s  %s\n", b->storage,
+	       iopmem_buf_name(b->buf), fmt_bytes(b->size, sz, sizeof(sz)), "chunk", "qd", "op", "mode",
+	       "GB/s", "CPU s/GiB", "path");
+}
+
+/* Every chunk size x queue depth, then latency. Return: 0 or -1 (the words are in b->o). */
+static int bench_all(struct bench *b)
+{
+	struct figure warm;
+	int c, q, ret;
+
 	/* Warm-up, untimed: the first touch of each page costs a fault, not I/O. */
-	if (!ret) {
-		struct figure warm;
-
-		ret = run_one(&b, 0, M_P2P, b.chunks[0], b.qds[0], &warm);
-	}
-	for (c = 0; !ret && c < b.nchunks; c++)
-		for (q = 0; !ret && q < b.nqds; q++) {
-			ret = bench_op(&b, 0, b.chunks[c], b.qds[q]);
-			if (!ret && b.write)
-				ret = bench_op(&b, 1, b.chunks[c], b.qds[q]);
+	ret = run_one(b, 0, M_P2P, b->chunks[0], b->qds[0], &warm);
+	for (c = 0; !ret && c < b->nchunks; c++)
+		for (q = 0; !ret && q < b->nqds; q++) {
+			ret = bench_op(b, 0, b->chunks[c], b->qds[q]);
+			if (!ret && b->write)
+				ret = bench_op(b, 1, b->chunks[c], b->qds[q]);
 		}
 	if (!ret)
-		bench_latency(&b);
-	if (!ret && b.json)
-		printf("]}\n");
+		bench_latency(b);
+	return ret;
+}
+
+static void print_doc(struct bench *b, json_t *doc, int ret)
+{
+	jset(doc, "runs", json_incref(b->runs));
+	jset(doc, "latency", json_incref(b->lat));
+	if (ret)
+		jset(doc, "error", jstr(b->o->error));
+	json_print(b->o, json_incref(doc));
+}
+
+int cmd_bench(struct iopmem_ctx *ctx, int argc, char **argv, struct opts *o)
+{
+	struct bench b = { .ctx = ctx, .o = o, .fd = -1, .chunks = { 1 << 20 }, .nchunks = 1,
+			   .qds = { 1, 8 }, .nqds = 2 };
+	json_t *doc = json_object();
+	int ret = bench_parse(argc, argv, &b);
+
+	b.runs = json_array();
+	b.lat = json_array();
+	b.json |= o->json;
+	o->json = b.json;
+	if (!ret)
+		ret = bench_open(&b, argv[optind + 1]);
+	if (!ret) {
+		bench_header(&b, doc);
+		ret = bench_all(&b) ? 3 : 0;
+		/* --json: the document, whole, also when a run failed half-way ("error"). */
+		if (b.json)
+			print_doc(&b, doc, ret);
+	}
+	json_decref(doc);
+	json_decref(b.runs);
+	json_decref(b.lat);
 	if (b.fd >= 0)
 		close(b.fd);
 	iopmem_buf_close(b.buf);
 	free(b.host);
-	return ret == 2 ? 2 : ret ? 3 : 0;
+	return ret < 0 ? 0 : ret;
 }

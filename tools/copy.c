@@ -80,28 +80,26 @@ static int iopmem_dev_name(const char *base)
  * iopmem.ko is missing or only the node is (a BAR not bound, or another
  * number). Return: 2.
  */
-static int no_such_device(const char *root, const char *name)
+static int no_such_device(struct opts *o, const char *name)
 {
 	const char *base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
 	char mod[PATH_MAX], class[PATH_MAX];
 	struct stat st;
 
 	/* Either says it is loaded (captured --root trees may hold only the class). */
-	snprintf(mod, sizeof(mod), "%s/sys/module/iopmem", root ? root : "");
-	snprintf(class, sizeof(class), "%s/sys/class/iopmem", root ? root : "");
+	snprintf(mod, sizeof(mod), "%s/sys/module/iopmem", o->root ? o->root : "");
+	snprintf(class, sizeof(class), "%s/sys/class/iopmem", o->root ? o->root : "");
 	if (iopmem_dev_name(base) && stat(mod, &st) && stat(class, &st))
-		fprintf(stderr, "iopmem: %s: iopmem.ko is not loaded (no %s; see iopmem doctor)\n",
-			name, mod);
-	else if (iopmem_node(base))
-		fprintf(stderr, "iopmem: %s: no such device: iopmem.ko is loaded but no BAR is bound "
-			"as %s (iopmem info lists them)\n", name, base);
-	else
-		fprintf(stderr, "iopmem: %s: no such device\n", name);
-	return 2;
+		return cli_fail(o, 2, "iopmem: %s: iopmem.ko is not loaded (no %s; see iopmem doctor)",
+				name, mod);
+	if (iopmem_node(base))
+		return cli_fail(o, 2, "iopmem: %s: no such device: iopmem.ko is loaded but no BAR is bound "
+				"as %s (iopmem info lists them)", name, base);
+	return cli_fail(o, 2, "iopmem: %s: no such device", name);
 }
 
 /* A buffer end (see names_buffer()). Return: 0, or 2 after printing why. */
-static int buf_end_open(struct iopmem_ctx *ctx, const char *root, const char *name,
+static int buf_end_open(struct iopmem_ctx *ctx, struct opts *o, const char *name,
 			struct cli_end *e)
 {
 	struct stat st;
@@ -111,17 +109,13 @@ static int buf_end_open(struct iopmem_ctx *ctx, const char *root, const char *na
 
 		snprintf(dev, sizeof(dev), "%s%s", strncmp(name, "/dev/", 5) ? "/dev/" : "", name);
 		if (stat(dev, &st))
-			return no_such_device(root, dev);
-		if (!S_ISCHR(st.st_mode)) {
-			fprintf(stderr, "iopmem: %s: not a device node but a file in its place "
-				"(left by an older iopmem copy?): remove it\n", dev);
-			return 2;
-		}
+			return no_such_device(o, dev);
+		if (!S_ISCHR(st.st_mode))
+			return cli_fail(o, 2, "iopmem: %s: not a device node but a file in its place "
+					"(left by an older iopmem copy?): remove it", dev);
 	}
-	if (iopmem_buf_open(ctx, name, 0, 0, &e->buf)) {
-		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
-		return 2;
-	}
+	if (iopmem_buf_open(ctx, name, 0, 0, &e->buf))
+		return cli_fail(o, 2, "iopmem: %s", iopmem_ctx_error(ctx));
 	e->end.type = IOPMEM_END_BUF;
 	e->end.buf = e->buf;
 	e->capacity = iopmem_end_capacity(&e->end);
@@ -176,7 +170,7 @@ static int in_dev(const char *name)
  * before anything reads it, so a FIFO that appears after the stat() cannot
  * block either. Return: 0, or 2 after printing why.
  */
-static int file_end_open(const char *root, const char *name, int write, struct cli_end *e)
+static int file_end_open(struct opts *o, const char *name, int write, struct cli_end *e)
 {
 	int common = O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
 	const char *why;
@@ -185,13 +179,11 @@ static int file_end_open(const char *root, const char *name, int write, struct c
 
 	if (!stat(name, &st)) {
 		why = kind_problem(&st);
-		if (why) {
-			fprintf(stderr, "iopmem: %s: %s\n", name, why);
-			return 2;
-		}
+		if (why)
+			return cli_fail(o, 2, "iopmem: %s: %s", name, why);
 	} else if (errno == ENOENT) {
 		if (in_dev(name))
-			return no_such_device(root, name);
+			return no_such_device(o, name);
 		if (write)
 			common |= O_CREAT; /* only what was found missing, and not in /dev */
 	}
@@ -200,16 +192,12 @@ static int file_end_open(const char *root, const char *name, int write, struct c
 	e->readable = e->fd >= 0;
 	if (e->fd < 0 && write && errno == EACCES)
 		e->fd = open(name, O_WRONLY | common, 0644);
-	if (e->fd < 0 || fstat(e->fd, &st)) {
-		fprintf(stderr, "iopmem: %s: %s\n", name, strerror(errno));
-		return 2;
-	}
+	if (e->fd < 0 || fstat(e->fd, &st))
+		return cli_fail(o, 2, "iopmem: %s: %s", name, strerror(errno));
 	why = kind_problem(&st);
 	fl = fcntl(e->fd, F_GETFL);
-	if (why || fl < 0 || fcntl(e->fd, F_SETFL, fl & ~O_NONBLOCK)) {
-		fprintf(stderr, "iopmem: %s: %s\n", name, why ? why : strerror(errno));
-		return 2;
-	}
+	if (why || fl < 0 || fcntl(e->fd, F_SETFL, fl & ~O_NONBLOCK))
+		return cli_fail(o, 2, "iopmem: %s: %s", name, why ? why : strerror(errno));
 	e->end.type = IOPMEM_END_FD;
 	e->end.fd = e->fd;
 	e->capacity = iopmem_end_capacity(&e->end);
@@ -220,7 +208,8 @@ static int file_end_open(const char *root, const char *name, int write, struct c
 /**
  * end_open() - a copy end from a command-line name.
  * @ctx: the context.
- * @root: --root, or NULL (where to look for the module when a node is missing).
+ * @o: the options (--root: where to look for the module when a node is
+ *     missing); a failure's words are kept there.
  * @name: a file, block device, /dev/iopmemN, iopmemN, a BDF or p2pmem:BDF.
  * @write: it is the destination (files are created, never truncated; never
  *         under /dev, and never a FIFO, socket, directory or odd device).
@@ -228,14 +217,12 @@ static int file_end_open(const char *root, const char *name, int write, struct c
  *
  * Return: 0, or 2 after printing why.
  */
-int end_open(struct iopmem_ctx *ctx, const char *root, const char *name, int write,
-	     struct cli_end *e)
+int end_open(struct iopmem_ctx *ctx, struct opts *o, const char *name, int write, struct cli_end *e)
 {
 	memset(e, 0, sizeof(*e));
 	e->fd = -1;
 	e->name = name;
-	return names_buffer(name) ? buf_end_open(ctx, root, name, e)
-				  : file_end_open(root, name, write, e);
+	return names_buffer(name) ? buf_end_open(ctx, o, name, e) : file_end_open(o, name, write, e);
 }
 
 void end_close(struct cli_end *e)
@@ -331,59 +318,53 @@ static void stop_catch_end(const struct stop_catch *c)
 	sigaction(SIGTERM, &c->old_term, NULL);
 }
 
-/* What --verify found. */
-enum verify_state { V_NONE, V_MATCH, V_MISMATCH, V_UNREADABLE, V_INTERRUPTED };
-
-static const char *const verify_names[] = { "", "match", "mismatch", "unreadable", "interrupted" };
-
-struct verify_result {
-	enum verify_state state;
-	uint64_t at; /* V_MISMATCH: the first differing byte, from the start of the copy */
-};
-
+/* The IOPMEM_FB_* bits in order, as --json names them. */
 static const char *const fallback_names[] = {
-	"topology", "no-direct", "refused", "unaligned", "no-dma", "forced",
+	"topology", "no-direct", "refused", "unaligned", "no-dma", "forced", "no-stage",
 };
 
-static void print_result(const struct iopmem_copy_result *r, const struct iopmem_copy_opts *o,
-			 int json, const struct verify_result *v)
+/* The summary as --json prints it; error is the failure's words, or NULL. */
+static json_t *result_json(const struct iopmem_copy_result *r, const struct verify_result *v,
+			   const char *error)
+{
+	json_t *doc = json_object(), *fb = json_array();
+	size_t i;
+
+	jset(doc, "bytes", json_integer((json_int_t)r->bytes));
+	jset(doc, "bytes_p2p", json_integer((json_int_t)r->bytes_p2p));
+	jset(doc, "bytes_host_dma", json_integer((json_int_t)r->bytes_direct));
+	jset(doc, "bytes_bounced", json_integer((json_int_t)r->bytes_bounced));
+	jset(doc, "path", jstr(iopmem_copy_path(r)));
+	jset(doc, "engine", jstr(r->engine));
+	jset(doc, "qd", json_integer(r->qd));
+	jset(doc, "chunk", json_integer((json_int_t)r->chunk));
+	jset(doc, "align", json_integer(r->align));
+	jset(doc, "seconds", json_real(r->seconds));
+	jset(doc, "gbps", json_real(r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0));
+	for (i = 0; i < sizeof(fallback_names) / sizeof(fallback_names[0]); i++)
+		if (r->fallbacks & (1U << i))
+			json_array_append_new(fb, jstr(fallback_names[i]));
+	jset(doc, "fallbacks", fb);
+	jset(doc, "reason", jstr(r->reason));
+	jset(doc, "verified", v->state == V_MATCH ? json_true() :
+			      v->state == V_MISMATCH || v->state == V_UNREADABLE ? json_false() : json_null());
+	jset(doc, "verify", v->state == V_NONE ? json_null() : jstr(verify_names[v->state]));
+	jset(doc, "mismatch_at", v->state == V_MISMATCH ? json_integer((json_int_t)v->at) : json_null());
+	if (error)
+		jset(doc, "error", jstr(error));
+	return doc;
+}
+
+static void result_text(const struct iopmem_copy_result *r, const struct verify_result *v)
 {
 	char a[32], b[32], c[32], d[32], e[32];
-	double gbps = r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0;
-	int verified = v->state == V_MATCH ? 1 : v->state == V_MISMATCH || v->state == V_UNREADABLE ? 0 : -1;
 
-	if (json) {
-		size_t i;
-
-		printf("{\"bytes\":%llu,\"bytes_p2p\":%llu,\"bytes_host_dma\":%llu,\"bytes_bounced\":%llu,"
-		       "\"path\":\"%s\",\"engine\":\"%s\",\"qd\":%u,\"chunk\":%zu,\"seconds\":%.6f,"
-		       "\"gbps\":%.4f,\"fallbacks\":[",
-		       (unsigned long long)r->bytes, (unsigned long long)r->bytes_p2p,
-		       (unsigned long long)r->bytes_direct, (unsigned long long)r->bytes_bounced,
-		       iopmem_copy_path(r), r->engine, o->qd, o->chunk, r->seconds, gbps);
-		for (i = 0, d[0] = 0; i < sizeof(fallback_names) / sizeof(fallback_names[0]); i++)
-			if (r->fallbacks & (1U << i)) {
-				printf("%s\"%s\"", d, fallback_names[i]);
-				snprintf(d, sizeof(d), ",");
-			}
-		printf("],\"reason\":");
-		json_str(r->reason);
-		printf(",\"verified\":%s,\"verify\":", verified < 0 ? "null" : verified ? "true" : "false");
-		if (v->state == V_NONE)
-			printf("null");
-		else
-			json_str(verify_names[v->state]);
-		if (v->state == V_MISMATCH)
-			printf(",\"mismatch_at\":%llu}\n", (unsigned long long)v->at);
-		else
-			printf(",\"mismatch_at\":null}\n");
-		return;
-	}
 	printf("copied %s in %.3f s (%.2f GB/s): path %s: p2p %s, host-dma %s, bounced %s [%s, qd %u, chunk %s]\n",
-	       fmt_bytes(r->bytes, a, sizeof(a)), r->seconds, gbps, iopmem_copy_path(r),
+	       fmt_bytes(r->bytes, a, sizeof(a)), r->seconds,
+	       r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0, iopmem_copy_path(r),
 	       fmt_bytes(r->bytes_p2p, b, sizeof(b)), fmt_bytes(r->bytes_direct, c, sizeof(c)),
-	       fmt_bytes(r->bytes_bounced, d, sizeof(d)), r->engine, o->qd,
-	       fmt_bytes(o->chunk, e, sizeof(e)));
+	       fmt_bytes(r->bytes_bounced, d, sizeof(d)), r->engine, r->qd,
+	       fmt_bytes(r->chunk, e, sizeof(e)));
 	if (r->reason[0])
 		printf("fallback: %s\n", r->reason);
 	if (v->state == V_MATCH)
@@ -394,92 +375,6 @@ static void print_result(const struct iopmem_copy_result *r, const struct iopmem
 		printf("verify: not done: an end could not be read back\n");
 	else if (v->state == V_INTERRUPTED)
 		printf("verify: interrupted\n");
-}
-
-/*
- * Read n bytes of end e, from pos on in the copy, into mem. Return: 0,
- * -ECANCELED on a signal, or another negative errno after saying why, naming
- * the end (which = "source" or "destination") and the file.
- */
-static int read_back(struct iopmem_ctx *ctx, const struct cli_end *e, const char *which,
-		     uint64_t pos, void *mem, uint64_t n)
-{
-	struct iopmem_copy_opts o = { .flags = IOPMEM_COPY_NO_SYNC, .progress = stop_requested };
-	struct iopmem_end from = e->end, to = { .type = IOPMEM_END_MEM, .mem = mem };
-	struct iopmem_copy_result r;
-	int ret;
-
-	if (!e->readable) {
-		fprintf(stderr, "iopmem copy: verify: cannot read the %s back: %s could only be "
-			"opened for writing (%s)\n", which, e->name, strerror(EACCES));
-		return -EACCES;
-	}
-	from.offset += pos;
-	ret = iopmem_copy(ctx, &from, &to, n, &o, &r);
-	if (ret == -ECANCELED || (ret && stop_signal))
-		return -ECANCELED;
-	if (ret) {
-		/* The end read from is the engine's "source" here, whichever end it is. */
-		const char *msg = iopmem_ctx_error(ctx);
-
-		if (!strncmp(msg, "source", 6))
-			fprintf(stderr, "iopmem copy: verify: cannot read the %s back: %s%s\n", which,
-				e->name, msg + 6);
-		else
-			fprintf(stderr, "iopmem copy: verify: cannot read the %s back: %s\n", which, msg);
-	}
-	return ret;
-}
-
-/* The first i < n where a and b differ (n is never reached: they differ). */
-static uint64_t first_difference(const uint8_t *a, const uint8_t *b, uint64_t n)
-{
-	uint64_t i = 0;
-
-	while (i < n && a[i] == b[i])
-		i++;
-	return i;
-}
-
-/* Read both ranges back into host RAM (O_DIRECT where it can) and compare. */
-static void verify(struct iopmem_ctx *ctx, const struct cli_end *s, const struct cli_end *d,
-		   uint64_t len, struct verify_result *v)
-{
-	const uint64_t max = (uint64_t)16 << 20;
-	const size_t piece = (size_t)(len < max ? (len + 4095) / 4096 * 4096 : max);
-	uint8_t *a, *b;
-	uint64_t pos;
-
-	v->state = V_MATCH;
-	if (!len)
-		return;
-	a = aligned_alloc(4096, piece);
-	b = aligned_alloc(4096, piece);
-	if (!a || !b) {
-		fprintf(stderr, "iopmem copy: verify: out of memory for 2 x %zu bytes\n", piece);
-		v->state = V_UNREADABLE;
-		free(a);
-		free(b);
-		return;
-	}
-	/* Zeroed: io_uring fills them behind valgrind's back. */
-	memset(a, 0, piece);
-	memset(b, 0, piece);
-	for (pos = 0; v->state == V_MATCH && pos < len; pos += piece) {
-		uint64_t n = len - pos < piece ? len - pos : piece;
-		int ret = read_back(ctx, s, "source", pos, a, n);
-
-		if (!ret)
-			ret = read_back(ctx, d, "destination", pos, b, n);
-		if (ret) {
-			v->state = ret == -ECANCELED ? V_INTERRUPTED : V_UNREADABLE;
-		} else if (memcmp(a, b, n)) {
-			v->state = V_MISMATCH;
-			v->at = pos + first_difference(a, b, n);
-		}
-	}
-	free(a);
-	free(b);
 }
 
 static int copy_usage(FILE *f, int ret)
@@ -507,16 +402,14 @@ struct copy_args {
 };
 
 /* The value of option opt (the text arg) into a; 0, or 2 after saying why. */
-static int copy_value(int opt, const char *name, const char *arg, struct copy_args *a)
+static int copy_value(struct opts *o, int opt, const char *name, const char *arg, struct copy_args *a)
 {
 	const char *why = NULL;
 	uint64_t v;
 
-	if (parse_size(arg, &v)) {
-		fprintf(stderr, "iopmem copy: --%s %s: not a number (decimal, with an optional suffix "
-			"B, K, M, G or T: 4096, 64K, 1MiB)\n", name, arg);
-		return 2;
-	}
+	if (parse_size(arg, &v))
+		return cli_fail(o, 2, "iopmem copy: --%s %s: not a number (decimal, with an optional suffix "
+				"B, K, M, G or T: 4096, 64K, 1MiB)", name, arg);
 	switch (opt) {
 	case 's': a->size = v; a->have_size = 1; break;
 	case 'o': a->src_off = a->dst_off = v; break;
@@ -526,11 +419,7 @@ static int copy_value(int opt, const char *name, const char *arg, struct copy_ar
 	case 'c': a->chunk = v; why = chunk_problem(v); break;
 	default: break;
 	}
-	if (why) {
-		fprintf(stderr, "iopmem copy: --%s %s: %s\n", name, arg, why);
-		return 2;
-	}
-	return 0;
+	return why ? cli_fail(o, 2, "iopmem copy: --%s %s: %s", name, arg, why) : 0;
 }
 
 static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a)
@@ -554,7 +443,7 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 		case 'j': o->json = 1; break;
 		case 'h': return copy_usage(stdout, 0) - 1;
 		case 's': case 'o': case 'S': case 'D': case 'q': case 'c':
-			if (copy_value(c, longopts[at].name, optarg, a))
+			if (copy_value(o, c, longopts[at].name, optarg, a))
 				return 2;
 			break;
 		default: bad = 1;
@@ -571,70 +460,91 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 /*
  * End e must hold [off, off + size) (what a regular-file destination holds is
  * no limit: it grows). Say what does not fit before anything moves; hint is
- * added when the size was not given but taken from SRC. Return: 1 if it fits.
+ * added when the size was not given but taken from SRC. Return: 0 if it fits, else 2.
  */
-static int fits(const struct cli_end *e, uint64_t off, uint64_t size, const char *hint)
+static int fits(struct opts *o, const struct cli_end *e, uint64_t off, uint64_t size, const char *hint)
 {
 	uint64_t cap = (uint64_t)e->capacity;
 
 	if (e->capacity < 0 || e->grows || (off <= cap && size <= cap - off))
-		return 1;
+		return 0;
 	if (off > cap)
-		fprintf(stderr, "iopmem copy: offset %llu is past the end of %s (%llu bytes)\n",
-			(unsigned long long)off, e->name, (unsigned long long)cap);
-	else
-		fprintf(stderr, "iopmem copy: %s holds %llu bytes: %llu bytes at offset %llu do not fit%s\n",
+		return cli_fail(o, 2, "iopmem copy: offset %llu is past the end of %s (%llu bytes)",
+				(unsigned long long)off, e->name, (unsigned long long)cap);
+	return cli_fail(o, 2, "iopmem copy: %s holds %llu bytes: %llu bytes at offset %llu do not fit%s",
 			e->name, (unsigned long long)cap, (unsigned long long)size,
 			(unsigned long long)off, hint);
-	return 0;
+}
+
+/*
+ * SRC and DST the same file (or disk) with overlapping ranges: the copy would
+ * read what it already overwrote. Refused here, before anything moves (the
+ * library refuses it too, for its other callers). Return: 0, or 2.
+ */
+static int overlaps(struct opts *o, const struct cli_end *s, const struct cli_end *d,
+		    const struct copy_args *a)
+{
+	struct stat x, y;
+	int same;
+
+	if (s->fd < 0 || d->fd < 0 || fstat(s->fd, &x) || fstat(d->fd, &y))
+		return 0;
+	same = S_ISBLK(x.st_mode) && S_ISBLK(y.st_mode) ? x.st_rdev == y.st_rdev
+						       : x.st_dev == y.st_dev && x.st_ino == y.st_ino;
+	if (!same || !a->size || a->src_off >= a->dst_off + a->size || a->dst_off >= a->src_off + a->size)
+		return 0;
+	return cli_fail(o, 2, "iopmem copy: %s and %s are the same file and the ranges overlap "
+			"(%llu bytes from offset %llu onto offset %llu)", s->name, d->name,
+			(unsigned long long)a->size, (unsigned long long)a->src_off,
+			(unsigned long long)a->dst_off);
 }
 
 /* Settle --size (by default the rest of SRC) and check both ends hold it. Return: 0 or 2. */
-static int copy_size(const struct cli_end *s, const struct cli_end *d, struct copy_args *a)
+static int copy_size(struct opts *o, const struct cli_end *s, const struct cli_end *d,
+		     struct copy_args *a)
 {
 	const char *hint = a->have_size ? "" : " (the rest of SRC): give --size";
 
-	if (!fits(s, a->src_off, 0, "") || !fits(d, a->dst_off, 0, ""))
+	if (fits(o, s, a->src_off, 0, "") || fits(o, d, a->dst_off, 0, ""))
 		return 2;
-	if (!a->have_size && s->capacity < 0) {
-		fprintf(stderr, "iopmem copy: the size of %s is unknown: give --size\n", s->name);
-		return 2;
-	}
+	if (!a->have_size && s->capacity < 0)
+		return cli_fail(o, 2, "iopmem copy: the size of %s is unknown: give --size", s->name);
 	if (!a->have_size)
 		a->size = (uint64_t)s->capacity - a->src_off;
-	return fits(s, a->src_off, a->size, "") && fits(d, a->dst_off, a->size, hint) ? 0 : 2;
+	if (fits(o, s, a->src_off, a->size, "") || fits(o, d, a->dst_off, a->size, hint))
+		return 2;
+	return overlaps(o, s, d, a);
 }
 
-/* The summary, and the one line on stderr that says what went wrong. Return: the exit code. */
-static int copy_report(struct iopmem_ctx *ctx, const struct opts *o, const struct copy_args *a,
-		       int ret, const struct iopmem_copy_result *r, const struct iopmem_copy_opts *co,
-		       const struct verify_result *v)
+/*
+ * The summary (--json: one document, with "error" when the copy failed) and
+ * the one line on stderr that says what went wrong. Return: the exit code.
+ */
+static int copy_report(struct iopmem_ctx *ctx, struct opts *o, const struct copy_args *a,
+		       int ret, const struct iopmem_copy_result *r, const struct verify_result *v)
 {
 	int stopped = stop_signal || ret == -ECANCELED || v->state == V_INTERRUPTED;
+	int code = v->state == V_MISMATCH ? 1 : v->state == V_UNREADABLE ? 3 : 0;
+	uint64_t at_src = a->src_off + v->at, at_dst = a->dst_off + v->at;
 
-	if (!ret || stopped)
-		print_result(r, co, o->json, v);
-	if (stopped) {
-		fprintf(stderr, "iopmem copy: interrupted after %llu of %llu bytes%s\n",
-			(unsigned long long)r->bytes, (unsigned long long)a->size,
-			!ret && a->verify ? " (copied, not verified)" : "");
-		return 130;
-	}
-	if (ret) {
-		fprintf(stderr, "iopmem copy: %s\n", iopmem_ctx_error(ctx));
-		return 3;
-	}
-	if (v->state == V_MISMATCH) {
-		uint64_t at_src = a->src_off + v->at, at_dst = a->dst_off + v->at;
-
-		fprintf(stderr, "iopmem copy: verify: MISMATCH at byte %llu of the copy (%s offset %llu, "
-			"%s offset %llu)\n", (unsigned long long)v->at, o->args[0],
-			(unsigned long long)at_src, o->args[1], (unsigned long long)at_dst);
-	}
-	return v->state == V_MISMATCH ? 1 : v->state == V_UNREADABLE ? 3 : 0;
+	if (stopped)
+		code = cli_fail(o, 130, "iopmem copy: interrupted after %llu of %llu bytes%s",
+				(unsigned long long)r->bytes, (unsigned long long)a->size,
+				!ret && a->verify ? " (copied, not verified)" : "");
+	else if (ret)
+		code = cli_fail(o, 3, "iopmem copy: %s", iopmem_ctx_error(ctx));
+	else if (v->state == V_MISMATCH)
+		cli_fail(o, 1, "iopmem copy: verify: MISMATCH at byte %llu of the copy (%s offset %llu, "
+			 "%s offset %llu)", (unsigned long long)v->at, o->args[0],
+			 (unsigned long long)at_src, o->args[1], (unsigned long long)at_dst);
+	if (o->json)
+		json_print(o, result_json(r, v, code > 1 ? o->error : NULL));
+	else if (!ret || stopped)
+		result_text(r, v);
+	return code;
 }
 
-static int copy_run(struct iopmem_ctx *ctx, const struct opts *o, struct copy_args *a,
+static int copy_run(struct iopmem_ctx *ctx, struct opts *o, struct copy_args *a,
 		    struct cli_end *s, struct cli_end *d)
 {
 	struct progress p = { .start = mono(), .tty = !o->json && isatty(STDERR_FILENO) };
@@ -648,22 +558,18 @@ static int copy_run(struct iopmem_ctx *ctx, const struct opts *o, struct copy_ar
 	struct stop_catch sc;
 	int ret;
 
-	if (a->via && iopmem_buf_open(ctx, a->via, 0, 0, &co.stage)) {
-		fprintf(stderr, "iopmem copy: --via: %s\n", iopmem_ctx_error(ctx));
-		return 2;
-	}
+	if (a->via && iopmem_buf_open(ctx, a->via, 0, 0, &co.stage))
+		return cli_fail(o, 2, "iopmem copy: --via: %s", iopmem_ctx_error(ctx));
 	stop_catch_begin(&sc);
 	s->end.offset = a->src_off;
 	d->end.offset = a->dst_off;
 	ret = iopmem_copy(ctx, &s->end, &d->end, a->size, &co, &r);
 	if (p.tty)
 		fprintf(stderr, "\n");
-	co.qd = co.qd ? co.qd : IOPMEM_COPY_DEFAULT_QD;
-	co.chunk = co.chunk ? co.chunk : IOPMEM_COPY_DEFAULT_CHUNK;
 	if (!ret && a->verify && !stop_signal)
-		verify(ctx, s, d, a->size, &v);
+		copy_verify(ctx, o, s, d, a->size, stop_requested, &v);
 	stop_catch_end(&sc);
-	ret = copy_report(ctx, o, a, ret, &r, &co, &v);
+	ret = copy_report(ctx, o, a, ret, &r, &v);
 	iopmem_buf_close(co.stage);
 	return ret;
 }
@@ -676,12 +582,12 @@ int cmd_copy(struct iopmem_ctx *ctx, int argc, char **argv, struct opts *o)
 
 	if (ret)
 		return ret < 0 ? 0 : ret;
-	ret = end_open(ctx, o->root, o->args[0], 0, &s);
+	ret = end_open(ctx, o, o->args[0], 0, &s);
 	if (ret)
 		return ret;
-	ret = end_open(ctx, o->root, o->args[1], 1, &d);
+	ret = end_open(ctx, o, o->args[1], 1, &d);
 	if (!ret)
-		ret = copy_size(&s, &d, &a);
+		ret = copy_size(o, &s, &d, &a);
 	if (!ret)
 		ret = copy_run(ctx, o, &a, &s, &d);
 	end_close(&s);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../include/uapi/iopmem.h"
@@ -17,8 +18,9 @@
 enum status { PASS, WARN, FAIL };
 
 struct report {
-	const struct opts *o;
-	int n;
+	struct opts *o;
+	const char *root;  /* --root, or "" */
+	json_t *checks;    /* --json: the checks so far */
 	int failed;
 };
 
@@ -26,6 +28,7 @@ static void say(struct report *r, enum status st, const char *check, const char 
 		const char *hint)
 {
 	static const char *const names[] = { "PASS", "WARN", "FAIL" };
+	json_t *c;
 
 	r->failed |= st == FAIL;
 	if (!r->o->json) {
@@ -34,16 +37,52 @@ static void say(struct report *r, enum status st, const char *check, const char 
 			printf("      %-13s fix: %s\n", "", hint);
 		return;
 	}
-	printf(r->n++ ? ",{" : "{");
-	printf("\"check\":");
-	json_str(check);
-	printf(",\"status\":");
-	json_str(names[st]);
-	printf(",\"detail\":");
-	json_str(detail);
-	printf(",\"hint\":");
-	json_str(st != PASS && hint ? hint : "");
-	printf("}");
+	c = json_object();
+	jset(c, "check", jstr(check));
+	jset(c, "status", jstr(names[st]));
+	jset(c, "detail", jstr(detail));
+	jset(c, "hint", jstr(st != PASS && hint ? hint : ""));
+	json_array_append_new(r->checks, c);
+}
+
+/*
+ * The kernel lines iopmem.ko serves, as data (README's kernel table): from
+ * 6.15 on, ZONE_DEVICE pages of the FS_DAX and P2PDMA kinds start at
+ * refcount 0, and 6.16 removed pfn_t and devmap PTEs, which this module's
+ * mapping model needs; its build stops there with a message.
+ */
+static const struct {
+	unsigned int from, to; /* major * 1000 + minor, inclusive */
+	enum status st;
+	const char *what;
+} kernel_lines[] = {
+	{ 0, 5999, WARN, "older than any kernel iopmem.ko is tested on (6.1 and 6.12)" },
+	{ 6001, 6014, PASS, "a kernel line iopmem.ko serves (tested: 6.1, 6.12)" },
+	{ 6015, 999999, FAIL, "not served by this iopmem.ko: from 6.15 on ZONE_DEVICE pages start at "
+			      "refcount 0, and 6.16 removed pfn_t/devmap PTEs (the build stops)" },
+};
+
+/* Is this kernel one iopmem.ko can serve at all? */
+static void check_kernel_line(struct report *r, const struct iopmem_platform *p)
+{
+	unsigned int major = 0, minor = 0, v;
+	char d[512];
+	size_t i;
+
+	if (sscanf(p->kernel_release, "%u.%u", &major, &minor) != 2) {
+		say(r, WARN, "kernel", "cannot read the kernel release", NULL);
+		return;
+	}
+	v = major * 1000 + minor;
+	for (i = 0; i < sizeof(kernel_lines) / sizeof(kernel_lines[0]); i++) {
+		if (v < kernel_lines[i].from || v > kernel_lines[i].to)
+			continue;
+		snprintf(d, sizeof(d), "kernel %s: %s", p->kernel_release, kernel_lines[i].what);
+		say(r, kernel_lines[i].st, "kernel", d,
+		    "boot a kernel of a served line (Debian 12's 6.1, or 6.12 from bookworm-backports); "
+		    "the README's kernel table lists them");
+		return;
+	}
 }
 
 static void check_kernel(struct report *r, const struct iopmem_platform *p)
@@ -51,11 +90,13 @@ static void check_kernel(struct report *r, const struct iopmem_platform *p)
 	char d[512];
 	const char *cfg = p->config_path[0] ? p->config_path : "not found";
 
-	snprintf(d, sizeof(d), "kernel %s, CONFIG_ZONE_DEVICE %s (config: %s)", p->kernel_release,
+	check_kernel_line(r, p);
+	snprintf(d, sizeof(d), "CONFIG_ZONE_DEVICE %s (config: %s)",
 		 p->zone_device == 1 ? "set" : p->zone_device == 0 ? "not set" : "unknown", cfg);
 	say(r, p->zone_device == 1 ? PASS : p->zone_device == 0 ? FAIL : WARN, "zone-device", d,
 	    p->zone_device == 0 ? "iopmem needs a kernel built with CONFIG_ZONE_DEVICE=y"
-				: "install linux-headers-$(uname -r) so the kernel config can be read");
+				: "install linux-headers-$(uname -r) (or boot a kernel with /proc/config.gz) "
+				  "so the kernel config can be read");
 	if (p->pci_p2pdma == 1) {
 		say(r, PASS, "p2pdma", "CONFIG_PCI_P2PDMA set: iopmem registers BARs as kernel p2pdma "
 			"providers and the kernel enforces P2P rules at DMA time", NULL);
@@ -107,13 +148,31 @@ static void check_acs(struct report *r, struct iopmem_ctx *ctx)
 	}
 }
 
+/* Kernel headers to build the module against: /lib/modules/RELEASE/build. */
+static int have_headers(const struct report *r, const struct iopmem_platform *p)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/lib/modules/%s/build/Makefile", r->root, p->kernel_release);
+	return !stat(path, &st);
+}
+
 static void check_module(struct report *r, const struct iopmem_platform *p)
 {
 	char d[256];
 
 	if (!p->module_loaded) {
-		say(r, FAIL, "module", "iopmem.ko is not loaded",
-		    "make -C kernel && insmod kernel/iopmem.ko (or modprobe iopmem once installed)");
+		char hint[256];
+
+		if (have_headers(r, p))
+			snprintf(hint, sizeof(hint), "modprobe iopmem if installed, else make -C kernel && "
+				 "insmod kernel/iopmem.ko");
+		else
+			snprintf(hint, sizeof(hint), "no kernel headers for this kernel: apt-get install "
+				 "linux-headers-%s, then make -C kernel && insmod kernel/iopmem.ko",
+				 p->kernel_release[0] ? p->kernel_release : "$(uname -r)");
+		say(r, FAIL, "module", "iopmem.ko is not loaded", hint);
 		return;
 	}
 	if (p->module_abi < 0) {
@@ -136,6 +195,35 @@ static void check_secure_boot(struct report *r, const struct iopmem_platform *p)
 	else
 		say(r, PASS, "secure-boot", p->secure_boot == 0 ? "Secure Boot is off" :
 			"no EFI Secure Boot state (legacy boot or no efivars)", NULL);
+}
+
+/* Functions iopmem.ko could bind: a memory BAR of 2 MiB or more, not a bridge, not its own yet. */
+static void check_bindable(struct report *r, struct iopmem_ctx *ctx)
+{
+	char list[512] = "", d[640], name[128];
+	size_t i, len = 0;
+	int n = 0, listed = 0;
+
+	for (i = 0; i < iopmem_func_count(ctx); i++) {
+		const struct iopmem_func *f = iopmem_func_get(ctx, i);
+
+		if (!f->has_mem_bar || f->is_bridge || !strcmp(f->driver, "iopmem"))
+			continue;
+		n++;
+		if (len + 160 >= sizeof(list))
+			continue;
+		listed++;
+		len += (size_t)snprintf(list + len, sizeof(list) - len, "%s%s %s", len ? "; " : "", f->bdf,
+					func_name(r->o, f, name, sizeof(name))[0] ? name : f->driver);
+	}
+	if (!n) {
+		say(r, WARN, "bindable", "no PCI function has a memory BAR of 2 MiB or more that iopmem.ko "
+		    "could own", "a P2P buffer needs a device with a large memory BAR (NVMe CMB/PMR, FPGA, GPU)");
+		return;
+	}
+	snprintf(d, sizeof(d), "%d function(s) with a memory BAR of 2 MiB or more: %s%s", n, list,
+		 listed < n ? "; ..." : "");
+	say(r, PASS, "bindable", d, NULL);
 }
 
 /* Each bound BAR: device node access, placement, and its verdict to every peer. */
@@ -192,19 +280,22 @@ static void check_devices(struct report *r, struct iopmem_ctx *ctx, const char *
  *
  * Return: 0, or 1 when a check failed.
  */
-int cmd_doctor(struct iopmem_ctx *ctx, const struct opts *o)
+int cmd_doctor(struct iopmem_ctx *ctx, struct opts *o)
 {
-	struct report r = { .o = o };
+	struct report r = { .o = o, .root = o->root ? o->root : "", .checks = json_array() };
 	struct iopmem_platform p;
 
 	iopmem_platform_get(ctx, &p);
-	printf(o->json ? "[" : "");
 	check_kernel(&r, &p);
 	check_iommu(&r, &p);
 	check_acs(&r, ctx);
 	check_module(&r, &p);
 	check_secure_boot(&r, &p);
-	check_devices(&r, ctx, o->root ? o->root : "");
-	printf(o->json ? "]\n" : "");
+	check_bindable(&r, ctx);
+	check_devices(&r, ctx, r.root);
+	if (o->json)
+		json_print(o, r.checks);
+	else
+		json_decref(r.checks);
 	return r.failed ? 1 : 0;
 }

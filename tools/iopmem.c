@@ -19,23 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+
+#include <pci/pci.h>
 
 #include "../include/uapi/iopmem.h"
 #include "cli.h"
-
-void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			putchar('\\');
-		if ((unsigned char)*s < 0x20)
-			printf("\\u%04x", *s);
-		else
-			putchar(*s);
-	}
-	putchar('"');
-}
 
 /* Endpoints worth showing in the matrix: DMA engines and BAR owners. */
 int p2p_relevant(const struct iopmem_func *f)
@@ -48,11 +37,61 @@ int p2p_relevant(const struct iopmem_func *f)
 	       base == 0x03 || base == 0x04 || base == 0x05 || base == 0x12;
 }
 
-static const char *func_label(const struct iopmem_func *f, char *buf, size_t len)
+/* libpci's lookups never fail hard: no pci.ids means numbers only. */
+static void pci_quiet(char *msg, ...)
 {
-	snprintf(buf, len, "%s %04x:%04x %s", f->bdf, f->vendor, f->device,
-		 f->driver[0] ? f->driver : "(no driver)");
+	(void)msg;
+}
+
+/**
+ * func_name() - a function's vendor and device name, from pci.ids (libpci).
+ * @o: the options, which hold the libpci handle (made on first use).
+ * @f: the function.
+ * @buf: where the name goes ("" when neither is known).
+ * @len: its size.
+ *
+ * Return: @buf.
+ */
+const char *func_name(struct opts *o, const struct iopmem_func *f, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	if (!o->pci) {
+		o->pci = pci_alloc();
+		if (!o->pci)
+			return buf;
+		o->pci->warning = pci_quiet;
+		o->pci->debug = pci_quiet;
+	}
+	if (!pci_lookup_name(o->pci, buf, (int)len, PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE |
+			     PCI_LOOKUP_NO_NUMBERS, f->vendor, f->device))
+		buf[0] = '\0';
 	return buf;
+}
+
+static const char *func_label(struct opts *o, const struct iopmem_func *f, char *buf, size_t len)
+{
+	char name[128];
+
+	snprintf(buf, len, "%s %04x:%04x %s%s%s", f->bdf, f->vendor, f->device,
+		 f->driver[0] ? f->driver : "(no driver)", func_name(o, f, name, sizeof(name))[0] ? "  " : "",
+		 name);
+	return buf;
+}
+
+/* A function in --json: its address, ids, name and driver. */
+static json_t *func_json(struct opts *o, const struct iopmem_func *f)
+{
+	json_t *j = json_object();
+	char id[8], name[128];
+
+	jset(j, "bdf", jstr(f->bdf));
+	snprintf(id, sizeof(id), "%04x", f->vendor);
+	jset(j, "vendor", jstr(id));
+	snprintf(id, sizeof(id), "%04x", f->device);
+	jset(j, "device", jstr(id));
+	jset(j, "name", jstr(func_name(o, f, name, sizeof(name))));
+	jset(j, "driver", jstr(f->driver));
+	return j;
 }
 
 /* One example pair per verdict, gathered while the matrix is printed. */
@@ -94,127 +133,161 @@ static void topo_footnotes(const struct topo_notes *t)
 				"(ACS redirect state unknown), SWITCH verdicts may be wrong: run as root\n");
 }
 
-static int cmd_topo(struct iopmem_ctx *ctx, const struct opts *o)
+/* The matrix in --json: devices, then matrix[provider][client] as path names. */
+static json_t *topo_json(struct iopmem_ctx *ctx, struct opts *o, const size_t *idx, size_t n)
 {
-	struct topo_notes notes = { 0 };
-	int idx[64], n = 0, i, j;
-	size_t k;
+	json_t *doc = json_object(), *devs = json_array(), *funcs = json_array(), *rows = json_array();
+	size_t i, j;
 
-	for (k = 0; k < iopmem_func_count(ctx) && n < 64; k++)
-		if (p2p_relevant(iopmem_func_get(ctx, k)))
-			idx[n++] = (int)k;
-	if (o->json) {
-		printf("{\"devices\":[");
-		for (i = 0; i < n; i++) {
-			printf(i ? "," : "");
-			json_str(iopmem_func_get(ctx, (size_t)idx[i])->bdf);
-		}
-		printf("],\"matrix\":[");
-	} else {
-		printf("P2P from column (client) into row's BAR (provider):\n%-6s", "");
-		for (j = 0; j < n; j++) {
-			char col[16];
-
-			snprintf(col, sizeof(col), "D%d", j);
-			printf(" %12s", col);
-		}
-		printf("\n");
-	}
 	for (i = 0; i < n; i++) {
-		if (o->json)
-			printf(i ? ",[" : "[");
-		else
-			printf("D%-5d", i);
+		const struct iopmem_func *f = iopmem_func_get(ctx, idx[i]);
+		json_t *row = json_array();
+
+		json_array_append_new(devs, jstr(f->bdf));
+		json_array_append_new(funcs, func_json(o, f));
 		for (j = 0; j < n; j++) {
 			struct iopmem_verdict v;
 
-			iopmem_p2p_verdict(ctx, idx[i], idx[j], &v);
-			topo_note(&notes, &v, i, j);
-			if (o->json) {
-				printf(j ? "," : "");
-				json_str(iopmem_path_name(v.path));
-			} else {
-				printf(" %12s", iopmem_path_name(v.path));
-			}
+			iopmem_p2p_verdict(ctx, (int)idx[i], (int)idx[j], &v);
+			json_array_append_new(row, jstr(iopmem_path_name(v.path)));
 		}
-		printf(o->json ? "]" : "\n");
+		json_array_append_new(rows, row);
 	}
-	if (o->json) {
-		printf("]}\n");
-		return 0;
+	jset(doc, "devices", devs);
+	jset(doc, "functions", funcs);
+	jset(doc, "matrix", rows);
+	return doc;
+}
+
+static void topo_text(struct iopmem_ctx *ctx, struct opts *o, const size_t *idx, size_t n)
+{
+	struct topo_notes notes = { 0 };
+	size_t i, j;
+
+	printf("P2P from column (client) into row's BAR (provider):\n%-6s", "");
+	for (j = 0; j < n; j++) {
+		char col[24];
+
+		snprintf(col, sizeof(col), "D%zu", j);
+		printf(" %12s", col);
 	}
 	printf("\n");
 	for (i = 0; i < n; i++) {
-		char label[96];
+		printf("D%-5zu", i);
+		for (j = 0; j < n; j++) {
+			struct iopmem_verdict v;
 
-		printf("D%-3d %s\n", i, func_label(iopmem_func_get(ctx, (size_t)idx[i]), label, sizeof(label)));
+			iopmem_p2p_verdict(ctx, (int)idx[i], (int)idx[j], &v);
+			topo_note(&notes, &v, (int)i, (int)j);
+			printf(" %12s", iopmem_path_name(v.path));
+		}
+		printf("\n");
+	}
+	printf("\n");
+	for (i = 0; i < n; i++) {
+		char label[256];
+
+		printf("D%-3zu %s\n", i, func_label(o, iopmem_func_get(ctx, idx[i]), label, sizeof(label)));
 	}
 	printf("\nSWITCH      turns around in a common PCIe switch (bus addresses, no IOMMU)\n"
 	       "HOSTBRIDGE  through the root complex of one host bridge (trusted platform)\n"
 	       "CROSS-HB    through the root complex, across host bridges (trusted platform)\n"
 	       "NONE        not supported by the kernel's P2P rules\n");
 	topo_footnotes(&notes);
+}
+
+/* Every function that can take part, however many (no silent cut-off). */
+static int cmd_topo(struct iopmem_ctx *ctx, struct opts *o)
+{
+	size_t count = iopmem_func_count(ctx), n = 0, k;
+	size_t *idx = calloc(count ? count : 1, sizeof(*idx));
+
+	if (!idx)
+		return cli_fail(o, 2, "iopmem: out of memory");
+	for (k = 0; k < count; k++)
+		if (p2p_relevant(iopmem_func_get(ctx, k)))
+			idx[n++] = k;
+	if (o->json)
+		json_print(o, topo_json(ctx, o, idx, n));
+	else
+		topo_text(ctx, o, idx, n);
+	free(idx);
 	return 0;
 }
 
-static int cmd_check(struct iopmem_ctx *ctx, const struct opts *o)
+static json_t *check_json(struct iopmem_ctx *ctx, struct opts *o, int p, int c,
+			  const struct iopmem_verdict *v, const uint64_t *addrs)
+{
+	json_t *doc = json_object(), *hops = json_array();
+	int i;
+
+	jset(doc, "provider", jstr(iopmem_func_get(ctx, (size_t)p)->bdf));
+	jset(doc, "client", jstr(iopmem_func_get(ctx, (size_t)c)->bdf));
+	jset(doc, "provider_info", func_json(o, iopmem_func_get(ctx, (size_t)p)));
+	jset(doc, "client_info", func_json(o, iopmem_func_get(ctx, (size_t)c)));
+	jset(doc, "path", jstr(iopmem_path_name(v->path)));
+	jset(doc, "distance", json_integer(v->distance));
+	jset(doc, "use_bus_addr", json_boolean(v->use_bus_addr));
+	jset(doc, "via_iommu", json_boolean(v->via_iommu));
+	for (i = 0; i < v->nhops; i++)
+		json_array_append_new(hops, jstr(iopmem_func_get(ctx, (size_t)v->hops[i])->bdf));
+	jset(doc, "hops", hops);
+	jset(doc, "reason", jstr(v->reason));
+	if (addrs) {
+		char hex[32];
+
+		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)addrs[0]);
+		jset(doc, "cpu_addr", jstr(hex));
+		snprintf(hex, sizeof(hex), "%#llx", (unsigned long long)addrs[1]);
+		jset(doc, "bus_addr", jstr(hex));
+	}
+	return doc;
+}
+
+static void check_text(struct iopmem_ctx *ctx, struct opts *o, int p, int c,
+		       const struct iopmem_verdict *v, const uint64_t *addrs)
+{
+	char label[256];
+
+	printf("provider  %s\n", func_label(o, iopmem_func_get(ctx, (size_t)p), label, sizeof(label)));
+	printf("client    %s\n", func_label(o, iopmem_func_get(ctx, (size_t)c), label, sizeof(label)));
+	if (v->path != IOPMEM_PATH_NONE && v->path != IOPMEM_PATH_SELF && v->nhops > 1) {
+		int i;
+
+		printf("path     ");
+		for (i = 0; i < v->nhops; i++)
+			printf(" %s%s", iopmem_func_get(ctx, (size_t)v->hops[i])->bdf,
+			       i + 1 < v->nhops ? " ->" : "\n");
+	}
+	printf("verdict   %s\nreason    %s\n", iopmem_path_name(v->path), v->reason);
+	if (addrs && v->path == IOPMEM_PATH_SWITCH)
+		printf("address   target bus address %#llx (CPU address %#llx, host bridge offset %#llx)\n",
+		       (unsigned long long)addrs[1], (unsigned long long)addrs[0],
+		       (unsigned long long)(addrs[0] - addrs[1]));
+	else if (addrs && v->path != IOPMEM_PATH_NONE)
+		printf("address   the client's DMA API maps CPU address %#llx\n",
+		       (unsigned long long)addrs[0]);
+}
+
+static int cmd_check(struct iopmem_ctx *ctx, struct opts *o)
 {
 	struct iopmem_verdict v;
-	uint64_t cpu = 0, bus = 0;
-	int p, c, i, has_addrs;
+	uint64_t addrs[2] = { 0, 0 };
+	int p, c, has_addrs;
 
 	p = iopmem_func_find(ctx, o->args[0]);
 	c = p < 0 ? p : iopmem_func_find(ctx, o->args[1]);
-	if (p < 0 || c < 0) {
-		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
-		return 2;
-	}
+	if (p < 0 || c < 0)
+		return cli_fail(o, 2, "iopmem: %s", iopmem_ctx_error(ctx));
 	iopmem_p2p_verdict(ctx, p, c, &v);
-	if (v.acs_unknown) {
-		fprintf(stderr, "iopmem: cannot read the PCI config space of the bridges on the path "
-				"(ACS redirect state unknown): run as root\n");
-		return 2;
-	}
-	has_addrs = !iopmem_func_bar_addrs(ctx, p, &cpu, &bus);
-	if (o->json) {
-		printf("{\"provider\":");
-		json_str(iopmem_func_get(ctx, (size_t)p)->bdf);
-		printf(",\"client\":");
-		json_str(iopmem_func_get(ctx, (size_t)c)->bdf);
-		printf(",\"path\":");
-		json_str(iopmem_path_name(v.path));
-		printf(",\"distance\":%d,\"use_bus_addr\":%s,\"via_iommu\":%s,\"hops\":[", v.distance,
-		       v.use_bus_addr ? "true" : "false", v.via_iommu ? "true" : "false");
-		for (i = 0; i < v.nhops; i++) {
-			printf(i ? "," : "");
-			json_str(iopmem_func_get(ctx, (size_t)v.hops[i])->bdf);
-		}
-		printf("],\"reason\":");
-		json_str(v.reason);
-		if (has_addrs)
-			printf(",\"cpu_addr\":\"%#llx\",\"bus_addr\":\"%#llx\"",
-			       (unsigned long long)cpu, (unsigned long long)bus);
-		printf("}\n");
-	} else {
-		char label[96];
-
-		printf("provider  %s\n", func_label(iopmem_func_get(ctx, (size_t)p), label, sizeof(label)));
-		printf("client    %s\n", func_label(iopmem_func_get(ctx, (size_t)c), label, sizeof(label)));
-		if (v.path != IOPMEM_PATH_NONE && v.path != IOPMEM_PATH_SELF && v.nhops > 1) {
-			printf("path     ");
-			for (i = 0; i < v.nhops; i++)
-				printf(" %s%s", iopmem_func_get(ctx, (size_t)v.hops[i])->bdf,
-				       i + 1 < v.nhops ? " ->" : "\n");
-		}
-		printf("verdict   %s\nreason    %s\n", iopmem_path_name(v.path), v.reason);
-		if (has_addrs && v.path == IOPMEM_PATH_SWITCH)
-			printf("address   target bus address %#llx (CPU address %#llx, host bridge offset %#llx)\n",
-			       (unsigned long long)bus, (unsigned long long)cpu,
-			       (unsigned long long)(cpu - bus));
-		else if (has_addrs && v.path != IOPMEM_PATH_NONE)
-			printf("address   the client's DMA API maps CPU address %#llx\n",
-			       (unsigned long long)cpu);
-	}
+	if (v.acs_unknown)
+		return cli_fail(o, 2, "iopmem: cannot read the PCI config space of the bridges on the path "
+				"(ACS redirect state unknown): run as root");
+	has_addrs = !iopmem_func_bar_addrs(ctx, p, &addrs[0], &addrs[1]);
+	if (o->json)
+		json_print(o, check_json(ctx, o, p, c, &v, has_addrs ? addrs : NULL));
+	else
+		check_text(ctx, o, p, c, &v, has_addrs ? addrs : NULL);
 	return v.path == IOPMEM_PATH_NONE ? 1 : 0;
 }
 
@@ -235,13 +308,14 @@ int read_attr(const char *root, const char *node, const char *attr, char *buf, s
 	return 0;
 }
 
-static int cmd_info(const struct opts *o)
+static int cmd_info(struct opts *o)
 {
 	static const char *const attrs[] = { "pci_dev", "bar", "size", "bar_size", "cpu_addr",
 					     "bus_addr", "backend", "memtype", "flags", "pages_pinned",
 					     "faults_user", "faults_kernel" };
 	const char *want = o->nargs ? strrchr(o->args[0], '/') : NULL;
 	const char *root = o->root ? o->root : "";
+	json_t *doc = json_array();
 	char path[512], val[128];
 	struct dirent *de;
 	size_t a;
@@ -252,38 +326,38 @@ static int cmd_info(const struct opts *o)
 	snprintf(path, sizeof(path), "%s/sys/class/iopmem", root);
 	dir = opendir(path);
 	if (!dir) {
-		fprintf(stderr, "iopmem: iopmem.ko is not loaded (no %s)\n", path);
-		return 2;
+		json_decref(doc);
+		return cli_fail(o, 2, "iopmem: iopmem.ko is not loaded (no %s)", path);
 	}
-	printf(o->json ? "[" : "");
 	while ((de = readdir(dir))) {
-		if (de->d_name[0] == '.' || (want && strcmp(want, de->d_name)))
+		json_t *node = json_object();
+
+		if (de->d_name[0] == '.' || (want && strcmp(want, de->d_name))) {
+			json_decref(node);
 			continue;
-		printf(o->json ? (shown ? ",{\"node\":" : "{\"node\":") : "%s%s\n", shown ? "\n" : "",
-		       o->json ? "" : de->d_name);
-		if (o->json)
-			json_str(de->d_name);
+		}
+		if (!o->json)
+			printf("%s%s\n", shown ? "\n" : "", de->d_name);
+		jset(node, "node", jstr(de->d_name));
 		for (a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
 			if (read_attr(root, de->d_name, attrs[a], val, sizeof(val)))
 				continue;
-			if (o->json) {
-				printf(",");
-				json_str(attrs[a]);
-				printf(":");
-				json_str(val);
-			} else {
+			jset(node, attrs[a], jstr(val));
+			if (!o->json)
 				printf("  %-13s %s\n", attrs[a], val);
-			}
 		}
-		printf(o->json ? "}" : "");
+		json_array_append_new(doc, node);
 		shown++;
 	}
 	closedir(dir);
-	printf(o->json ? "]\n" : "");
 	if (want && !shown) {
-		fprintf(stderr, "iopmem: %s is not an iopmem device\n", o->args[0]);
-		return 2;
+		json_decref(doc);
+		return cli_fail(o, 2, "iopmem: %s is not an iopmem device", o->args[0]);
 	}
+	if (o->json)
+		json_print(o, doc);
+	else
+		json_decref(doc);
 	return 0;
 }
 
@@ -368,6 +442,14 @@ static int run_cmd(struct iopmem_ctx *ctx, const char *cmd, int argc, char **arg
 	return cmd_check(ctx, o);
 }
 
+static int is_dir(const char *path)
+{
+	struct stat st;
+
+	errno = 0;
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
 /* Global options, the command, then its arguments (copy and bench parse their own). */
 static int parse_args(int argc, char **argv, struct opts *o, const char **cmd, int *cmd_at)
 {
@@ -378,7 +460,12 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **cmd, i
 			return 0;
 		if (!strcmp(argv[i], "--json"))
 			o->json = 1;
-		else if (!strcmp(argv[i], "--root") && i + 1 < argc)
+		else if (!strcmp(argv[i], "--root") && i + 1 >= argc)
+			return cli_fail(o, 2, "iopmem: --root needs a directory (a captured /sys and /proc tree)");
+		else if (!strcmp(argv[i], "--root") && !is_dir(argv[i + 1]))
+			return cli_fail(o, 2, "iopmem: --root %s: %s", argv[i + 1],
+					errno ? strerror(errno) : "not a directory");
+		else if (!strcmp(argv[i], "--root"))
 			o->root = argv[++i];
 		else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return (*cmd ? cmd_usage(*cmd, stdout, 0) : usage(stdout, 0)) - 1;
@@ -400,25 +487,35 @@ static int parse_args(int argc, char **argv, struct opts *o, const char **cmd, i
 	return cmd_usage(*cmd, stderr, 2);
 }
 
-int main(int argc, char **argv)
+static int run(struct opts *o, int argc, char **argv)
 {
 	struct iopmem_ctx *ctx = NULL;
-	struct opts o = { 0 };
 	const char *cmd = NULL;
 	int at = 0, ret;
 
-	ret = parse_args(argc, argv, &o, &cmd, &at);
+	ret = parse_args(argc, argv, o, &cmd, &at);
 	if (ret || !cmd)
 		return ret < 0 ? 0 : 2;
 	if (!strcmp(cmd, "info"))
-		return cmd_info(&o);
-	ret = iopmem_ctx_new(&ctx, o.root);
-	if (ret) {
-		fprintf(stderr, "iopmem: %s\n", iopmem_ctx_error(ctx));
-		iopmem_ctx_free(ctx);
-		return 2;
-	}
-	ret = run_cmd(ctx, cmd, argc - at, argv + at, &o);
+		return cmd_info(o);
+	ret = iopmem_ctx_new(&ctx, o->root);
+	if (ret)
+		ret = cli_fail(o, 2, "iopmem: %s", iopmem_ctx_error(ctx));
+	else
+		ret = run_cmd(ctx, cmd, argc - at, argv + at, o);
 	iopmem_ctx_free(ctx);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o = { 0 };
+	int ret = run(&o, argc, argv);
+
+	/* --json: a failure that printed no document prints {"error": ...}. */
+	if (ret >= 2)
+		json_error(&o, ret);
+	if (o.pci)
+		pci_cleanup(o.pci);
 	return ret;
 }
