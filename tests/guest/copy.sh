@@ -26,13 +26,14 @@ copy_path() {
 	echo "# copy $*: $(cat "$out")"
 	[ "$path" = "$want" ]
 }
+# O_DIRECT alignment of the NVMe namespaces (what statx STATX_DIOALIGN reports
+# for them: the logical block size), which the copy engine aligns to.
+align=$(cat /sys/block/nvme0n1/queue/logical_block_size)
 # The path a copy of SIZE bytes takes: unaligned bytes always go through host RAM.
 want_path() { # SIZE
-	if [ "$expect" = bounce ]; then
+	if [ "$expect" = bounce ] || (($1 < align)); then
 		echo bounce
-	elif (($1 < 4096)); then
-		echo bounce
-	elif (($1 % 4096)); then
+	elif (($1 % align)); then
 		echo p2p+bounce
 	else
 		echo p2p
@@ -49,6 +50,7 @@ for c in 1:17 4095:18 1048579:20 67108864:24; do
 	t "copy $size bytes NVMe -> BAR: path $(want_path "$size")" \
 		copy_path "$(want_path "$size")" /dev/nvme0n1 /dev/iopmem0 --size "$size" --offset "$off"
 done
+t "the copy ran at the namespace's O_DIRECT alignment ($align)" grep -q "\"align\":$align," "$out"
 # The 64 MiB one again, on a fresh mapping, watching the fault counters.
 user=$(counter faults_user) kern=$(counter faults_kernel)
 "$cli" copy /dev/nvme0n1 /dev/iopmem0 --size 64M --offset 24M >/dev/null
