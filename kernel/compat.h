@@ -37,6 +37,18 @@ static inline vm_fault_t iopmem_insert_devmap_pfn(struct vm_area_struct *vma,
 #endif
 
 /*
+ * The parameters of block_device_operations.open, and the disk they name:
+ * (disk, blk_mode_t) from 6.5, (block_device, fmode_t) before.
+ */
+#ifdef IOPMEM_HAVE_BLK_OPEN_GENDISK
+#define IOPMEM_BLK_OPEN_PARAMS struct gendisk *disk, blk_mode_t mode
+#define IOPMEM_BLK_OPEN_DISK disk
+#else
+#define IOPMEM_BLK_OPEN_PARAMS struct block_device *bdev, fmode_t mode
+#define IOPMEM_BLK_OPEN_DISK (bdev->bd_disk)
+#endif
+
+/*
  * A bio-based disk with 512-byte logical and page-sized physical blocks, a
  * volatile write cache with FUA (so flushes reach iopmem and it can order
  * write-combined stores), and DAX if asked. Return: the disk or an ERR_PTR.

@@ -22,6 +22,7 @@ struct iopmem_bar_facts {
 	unsigned long flags;
 	resource_size_t start;
 	resource_size_t size;
+	bool allow_registers;
 };
 
 struct iopmem_bar_rule {
@@ -60,6 +61,15 @@ static bool bar_misaligned(const struct iopmem_bar_facts *f)
 	       !IS_ALIGNED(f->size, IOPMEM_BAR_GRANULE);
 }
 
+/*
+ * Memory behind a non-prefetchable BAR may have side effects on read: device
+ * registers. Giving those raw to a user group is a decision for the admin.
+ */
+static bool bar_registers(const struct iopmem_bar_facts *f)
+{
+	return !(f->flags & IORESOURCE_PREFETCH) && !f->allow_registers;
+}
+
 static const struct iopmem_bar_rule iopmem_bar_rules[] = {
 	{ bar_absent, "is not implemented by the device" },
 	{ bar_is_io, "is an I/O port BAR; only memory BARs can be mapped" },
@@ -69,6 +79,9 @@ static const struct iopmem_bar_rule iopmem_bar_rules[] = {
 	{ bar_too_small,
 	  "is smaller than 2 MiB, the smallest unit ZONE_DEVICE can give struct pages" },
 	{ bar_misaligned, "is not 2 MiB aligned, as ZONE_DEVICE requires" },
+	{ bar_registers,
+	  "is not prefetchable: it may hold device registers, which mapping it would give to group iopmem (allow_registers=1 binds it anyway)"
+	},
 };
 
 static void bar_facts(struct pci_dev *pdev, int bar, struct iopmem_bar_facts *f)
@@ -102,10 +115,13 @@ static int bar_largest_mem(struct pci_dev *pdev)
  * @known_bar: driver_data of the matching id: 1 + the device's shared-memory
  *             BAR for devices iopmem knows, 0 otherwise.
  * @requested: the "bar" module parameter; -1 means "choose for me".
+ * @allow_registers: the "allow_registers" module parameter: bind a BAR that
+ *                   is not prefetchable too (and say so).
  *
  * Return: the BAR index, or a negative errno after a dev_err saying why.
  */
-int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int requested)
+int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int requested,
+		      bool allow_registers)
 {
 	struct iopmem_bar_facts f;
 	int bar = requested;
@@ -123,6 +139,7 @@ int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int request
 	}
 
 	bar_facts(pdev, bar, &f);
+	f.allow_registers = allow_registers;
 	for (i = 0; i < ARRAY_SIZE(iopmem_bar_rules); i++) {
 		if (iopmem_bar_rules[i].refuses(&f)) {
 			pci_err(pdev, "iopmem: BAR %d (%pa, %pa bytes) %s\n", bar,
@@ -130,6 +147,9 @@ int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int request
 			return -EINVAL;
 		}
 	}
+	if (!(f.flags & IORESOURCE_PREFETCH))
+		pci_warn(pdev, "iopmem: binding BAR %d, not prefetchable, because allow_registers=1: group iopmem gets raw access to whatever it holds, device registers included\n",
+			 bar);
 	return bar;
 }
 

@@ -81,10 +81,50 @@ static void iopmem_submit_bio(struct bio *bio)
 	bio_endio(bio);
 }
 
+/*
+ * Called under the disk's open_mutex. Once unbind has begun the disk takes no
+ * new opener: a mount slipping in between unbind's wait and del_gendisk()
+ * would map files onto a BAR about to be released. An exclusive opener (a
+ * mount, mkfs: the disk's claim is being prepared) is about to own the
+ * bytes, so the char node's mappings are zapped here: see
+ * iopmem_blk_claimed() for what refaults are then allowed.
+ */
+static int iopmem_blk_open(IOPMEM_BLK_OPEN_PARAMS)
+{
+	struct gendisk *gd = IOPMEM_BLK_OPEN_DISK;
+	struct iopmem_dev *idev = gd->private_data;
+
+	if (idev->blk_dying)
+		return -ENXIO;
+	if (READ_ONCE(gd->part0->bd_claiming))
+		iopmem_cdev_zap(idev);
+	return 0;
+}
+
 static const struct block_device_operations iopmem_blk_fops = {
 	.owner = THIS_MODULE,
+	.open = iopmem_blk_open,
 	.submit_bio = iopmem_submit_bio,
 };
+
+/**
+ * iopmem_blk_claimed() - is the block device owned by an exclusive opener?
+ * @idev: the device.
+ *
+ * A mounted file system (or mkfs, or anything opening the disk O_EXCL)
+ * claims /dev/iopmem-blkN. Its bytes are the BAR's, and /dev/iopmemN maps
+ * the same bytes to another group (iopmem, not disk): while the claim lasts
+ * the char node must not write them, or a member of that group could
+ * rewrite the file system's metadata or a setuid binary on it.
+ *
+ * Return: true while claimed (or being claimed).
+ */
+bool iopmem_blk_claimed(const struct iopmem_dev *idev)
+{
+	struct block_device *whole = idev->disk ? idev->disk->part0 : NULL;
+
+	return whole && (READ_ONCE(whole->bd_holder) || READ_ONCE(whole->bd_claiming));
+}
 
 static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, long nr_pages,
 				     enum dax_access_mode mode, void **kaddr, pfn_t *pfn)
@@ -169,14 +209,21 @@ static void iopmem_blk_wait_closed(struct iopmem_dev *idev)
 	}
 }
 
+/*
+ * The disk's last reference is dropped with the iopmem_dev (the char device
+ * may still ask iopmem_blk_claimed() until its last file closes).
+ */
 static void iopmem_blk_remove(void *data)
 {
 	struct iopmem_dev *idev = data;
 
+	/* Under open_mutex: an open racing with this sees blk_dying, or is counted. */
+	mutex_lock(&idev->disk->open_mutex);
+	idev->blk_dying = true;
+	mutex_unlock(&idev->disk->open_mutex);
 	iopmem_blk_wait_closed(idev);
 	del_gendisk(idev->disk);
 	iopmem_blk_dax_del(idev);
-	put_disk(idev->disk);
 }
 
 static int iopmem_blk_dax(struct iopmem_dev *idev)
@@ -226,18 +273,16 @@ int iopmem_blk_add(struct iopmem_dev *idev)
 	disk->flags |= GENHD_FL_NO_PART;
 	snprintf(disk->disk_name, DISK_NAME_LEN, "iopmem-blk%d", idev->id);
 	set_capacity(disk, idev->size >> SECTOR_SHIFT);
+	/* From here the disk's last reference goes with idev (iopmem_dev_release()). */
 	idev->disk = disk;
 	if (!no_dax) {
 		ret = iopmem_blk_dax(idev);
-		if (ret) {
-			put_disk(disk);
+		if (ret)
 			return ret;
-		}
 	}
 	ret = device_add_disk(&idev->dev, disk, NULL);
 	if (ret) {
 		iopmem_blk_dax_del(idev);
-		put_disk(disk);
 		return ret;
 	}
 	if (no_dax)

@@ -11,7 +11,14 @@
  *
  * VM_IO/VM_PFNMAP are deliberately not set: GUP refuses such VMAs, and O_DIRECT
  * into a page the CPU never touched would fail with EFAULT.
+ *
+ * The same bytes are /dev/iopmem-blkN. While a file system (or any exclusive
+ * opener) claims that disk, the char node does not write them: writable
+ * opens and mappings are refused with EBUSY, writable mappings made before
+ * are zapped when the claim starts and any fault in them raises SIGBUS until
+ * it ends; read-only access goes on.
  */
+#include <linux/blkdev.h>
 #include <linux/fs.h>
 #include <linux/idr.h>
 #include <linux/mm.h>
@@ -56,6 +63,15 @@ static void iopmem_count_fault(struct iopmem_dev *idev, unsigned int flags)
 		atomic_long_inc(&idev->faults_kernel);
 }
 
+/*
+ * A writable mapping while the disk is claimed: no page, not even for
+ * reading (the PTE would be writable).
+ */
+static bool iopmem_write_blocked(const struct iopmem_dev *idev, const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_WRITE) && iopmem_blk_claimed(idev);
+}
+
 static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 {
 	struct iopmem_dev *idev = vmf->vma->vm_file->private_data;
@@ -63,7 +79,8 @@ static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 	int idx;
 
 	idx = srcu_read_lock(&iopmem_srcu);
-	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev)) {
+	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev) &&
+	    !iopmem_write_blocked(idev, vmf->vma)) {
 		ret = iopmem_insert_devmap_pfn(vmf->vma, vmf->address,
 					       idev->base_pfn + vmf->pgoff);
 		if (ret == VM_FAULT_NOPAGE)
@@ -77,8 +94,15 @@ static const struct vm_operations_struct iopmem_vm_ops = {
 	.fault = iopmem_fault,
 };
 
+/*
+ * The memory type chosen for the BAR, and never the memory-encryption bit:
+ * with SME or in an SEV guest, user PTEs get the C-bit by default, and CPU
+ * accesses to the BAR would go out encrypted (io_remap_pfn_range() and TTM
+ * clear it the same way).
+ */
 static pgprot_t iopmem_pgprot(const struct iopmem_dev *idev, pgprot_t prot)
 {
+	prot = pgprot_decrypted(prot);
 	return idev->memtype == IOPMEM_MEMTYPE_WC ? pgprot_writecombine(prot)
 						  : pgprot_noncached(prot);
 }
@@ -105,6 +129,10 @@ static int iopmem_mmap(struct file *file, struct vm_area_struct *vma)
 	idx = srcu_read_lock(&iopmem_srcu);
 	if (!iopmem_alive(idev)) {
 		ret = -ENODEV;
+	} else if (iopmem_write_blocked(idev, vma)) {
+		dev_info_ratelimited(&idev->dev, "%s: writable mapping refused: /dev/%s is in use (mounted?)\n",
+				     current->comm, idev->disk->disk_name);
+		ret = -EBUSY;
 	} else {
 		/* VM_DONTEXPAND: mremap() must not grow a mapping past the BAR. */
 		vm_flags_set(vma, VM_MIXEDMAP | VM_DONTEXPAND | VM_DONTDUMP);
@@ -192,7 +220,11 @@ static int iopmem_open(struct inode *inode, struct file *file)
 	f->file = file;
 
 	mutex_lock(&idev->lock);
-	if (iopmem_alive(idev)) {
+	if ((file->f_mode & FMODE_WRITE) && iopmem_blk_claimed(idev)) {
+		dev_info_ratelimited(&idev->dev, "%s: opening for writing refused: /dev/%s is in use (mounted?)\n",
+				     current->comm, idev->disk->disk_name);
+		ret = -EBUSY;
+	} else if (iopmem_alive(idev)) {
 		list_add(&f->node, &idev->files);
 		get_device(&idev->dev);
 		file->private_data = idev;
@@ -238,6 +270,8 @@ static void iopmem_dev_release(struct device *dev)
 {
 	struct iopmem_dev *idev = container_of(dev, struct iopmem_dev, dev);
 
+	if (idev->disk)
+		put_disk(idev->disk);
 	ida_free(&iopmem_ida, idev->id);
 	pci_dev_put(idev->pdev);
 	kfree(idev);
@@ -292,21 +326,32 @@ struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev)
 	return idev;
 }
 
-/* Stop all CPU access: new faults SIGBUS, existing PTEs are zapped. */
-static void iopmem_revoke(struct iopmem_dev *idev)
+/**
+ * iopmem_cdev_zap() - remove every PTE of every mapping of /dev/iopmemN.
+ * @idev: the device.
+ *
+ * Mappings stay; their next access faults, and the fault handler decides
+ * again whether it may be served.
+ */
+void iopmem_cdev_zap(struct iopmem_dev *idev)
 {
 	struct iopmem_file *f;
-
-	mutex_lock(&idev->lock);
-	WRITE_ONCE(idev->alive, false);
-	mutex_unlock(&idev->lock);
-	/* After this no fault can still be inserting a PTE. */
-	synchronize_srcu(&iopmem_srcu);
 
 	mutex_lock(&idev->lock);
 	list_for_each_entry(f, &idev->files, node)
 		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
 	mutex_unlock(&idev->lock);
+}
+
+/* Stop all CPU access: new faults SIGBUS, existing PTEs are zapped. */
+static void iopmem_revoke(struct iopmem_dev *idev)
+{
+	mutex_lock(&idev->lock);
+	WRITE_ONCE(idev->alive, false);
+	mutex_unlock(&idev->lock);
+	/* After this no fault can still be inserting a PTE. */
+	synchronize_srcu(&iopmem_srcu);
+	iopmem_cdev_zap(idev);
 }
 
 static void iopmem_cdev_remove(void *data)

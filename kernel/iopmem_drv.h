@@ -43,8 +43,11 @@
  * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
  * @faults_user: pages made present by a CPU access from user space.
  * @faults_kernel: pages made present for the kernel (GUP for DMA, copies).
- * @disk: /dev/iopmem-blkN, the BAR as a block device.
+ * @disk: /dev/iopmem-blkN, the BAR as a block device; its last reference
+ *        goes with this struct, so the char device may look at it until then.
  * @dax_dev: its DAX device, NULL when the disk has no DAX.
+ * @blk_dying: set (under the disk's open_mutex) once unbind has begun: the
+ *             disk takes no new opener.
  * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
  * @lock: protects @files.
  * @files: open files, walked at unbind to revoke their mappings.
@@ -71,6 +74,7 @@ struct iopmem_dev {
 	atomic_long_t faults_kernel;
 	struct gendisk *disk;
 	struct dax_device *dax_dev;
+	bool blk_dying;
 	bool alive;
 	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;
@@ -82,7 +86,8 @@ static inline unsigned long iopmem_nr_pages(const struct iopmem_dev *idev)
 }
 
 /* iopmem_bar.c */
-int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int requested);
+int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int requested,
+		      bool allow_registers);
 int iopmem_bar_claim(struct iopmem_dev *idev);
 
 /* iopmem_pages.c */
@@ -97,9 +102,11 @@ void iopmem_cdev_exit(void);
 struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev);
 int iopmem_cdev_add(struct iopmem_dev *idev);
 void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
+void iopmem_cdev_zap(struct iopmem_dev *idev);
 
 /* iopmem_blk.c */
 int iopmem_blk_add(struct iopmem_dev *idev);
+bool iopmem_blk_claimed(const struct iopmem_dev *idev);
 
 /* iopmem_topo.c */
 int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,

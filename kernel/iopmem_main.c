@@ -17,6 +17,14 @@ static int bar = -1;
 module_param(bar, int, 0644);
 MODULE_PARM_DESC(bar, "BAR to bind on the next probe (-1: the device's known BAR, else its largest memory BAR)");
 
+/*
+ * A BAR that is not prefetchable may hold device registers: mapping it hands
+ * them, raw, to every member of group iopmem. Only on request.
+ */
+static bool allow_registers;
+module_param(allow_registers, bool, 0644);
+MODULE_PARM_DESC(allow_registers, "Also bind BARs that are not prefetchable (may be device registers, given raw to group iopmem; default: no)");
+
 static bool use_p2pdma = true;
 module_param(use_p2pdma, bool, 0444);
 MODULE_PARM_DESC(use_p2pdma, "Use the kernel's PCI p2pdma provider API when the kernel has it (default: yes)");
@@ -51,7 +59,7 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (IS_ERR(idev))
 		return PTR_ERR(idev);
 
-	ret = iopmem_bar_choose(pdev, id->driver_data, READ_ONCE(bar));
+	ret = iopmem_bar_choose(pdev, id->driver_data, READ_ONCE(bar), READ_ONCE(allow_registers));
 	if (ret < 0)
 		return ret;
 	idev->bar = ret;

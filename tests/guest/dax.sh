@@ -40,6 +40,12 @@ for _ in sys.stdin:
 	sleep 3
 	kill -0 $ub 2>/dev/null || { echo "# unbind finished under a mounted DAX file system"; ok=0; }
 	dmesg | grep -q "unbind waits until it is closed" || { echo "# no word of the wait in the log"; ok=0; }
+	# Once unbind has begun the disk takes no new opener (a mount slipping in
+	# before del_gendisk() would map files onto a BAR about to be freed).
+	if dd if=$dev of=/dev/null bs=4096 count=1 status=none 2>/dev/null; then
+		echo "# $dev opened while unbind was waiting for it"
+		ok=0
+	fi
 	echo >&"${HOLD[1]}"
 	read -r -t 60 line <&"${HOLD[0]}"
 	[ "${line:-}" = same ] || { echo "# the mapping read ${line:-nothing} while unbind waited"; ok=0; }
@@ -52,6 +58,42 @@ for _ in sys.stdin:
 	echo "$bdf" >$drv/bind || ok=0
 	for _ in $(seq 100); do [ -b $dev ] && break; sleep 0.05; done
 	mount -o $opts $dev $mnt || ok=0
+	[ $ok = 1 ]
+}
+# char_node_yields_to_mount: /dev/iopmem0 maps the disk's bytes to another
+# group; while a file system claims the disk the char node must not write
+# them: writable opens and mappings EBUSY, a writable mapping made before
+# the mount SIGBUS on its next store, read-only access unchanged; after the
+# umount writing works again. (Call with the file system not mounted.)
+char_node_yields_to_mount() {
+	local ok=1 line ans
+	coproc CH { exec python3 "$here/char-vs-disk.py" /dev/iopmem0; }
+	read -r -t 60 line <&"${CH[0]}"
+	[ "${line:-}" = ready ] || { echo "# the holder did not start"; return 1; }
+	mount -o $opts $dev $mnt || { echo "# mount failed"; ok=0; }
+	if python3 -c 'import os,sys; os.open(sys.argv[1], os.O_RDWR)' /dev/iopmem0 2>/dev/null; then
+		echo "# /dev/iopmem0 opened for writing while $dev is mounted"
+		ok=0
+	fi
+	python3 -c 'import os,sys; os.close(os.open(sys.argv[1], os.O_RDONLY))' /dev/iopmem0 ||
+		{ echo "# a read-only open was refused"; ok=0; }
+	dmesg | grep -q "opening for writing refused: /dev/iopmem-blk0 is in use" ||
+		{ echo "# no word of the refusal in the log"; ok=0; }
+	echo read >&"${CH[1]}"
+	read -r -t 30 ans <&"${CH[0]}"
+	[ "${ans:-}" = 5a5a5a5a ] || { echo "# the read-only mapping read ${ans:-nothing}"; ok=0; }
+	echo mmap-write >&"${CH[1]}"
+	read -r -t 30 ans <&"${CH[0]}"
+	[ "${ans:-}" = EBUSY ] || { echo "# a new writable mapping: ${ans:-nothing}, not EBUSY"; ok=0; }
+	echo write >&"${CH[1]}"
+	read -r -t 30 ans <&"${CH[0]}"
+	wait "$CH_PID" 2>/dev/null
+	line=$?
+	[ -z "${ans:-}" ] && [ "$line" = 135 ] ||
+		{ echo "# a store through the old writable mapping: ${ans:-no answer}, exit $line (not SIGBUS)"; ok=0; }
+	umount $mnt || ok=0
+	python3 -c 'import os,sys; os.close(os.open(sys.argv[1], os.O_RDWR))' /dev/iopmem0 ||
+		{ echo "# /dev/iopmem0 still refuses writing after the umount"; ok=0; }
 	[ $ok = 1 ]
 }
 mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
@@ -89,6 +131,8 @@ if [ "${DAX_STAGE:-1}" = 1 ]; then
 		echo "# xfs: not in this kernel, or no mkfs.xfs"
 	fi
 	t "mkfs.ext4 (4 KiB blocks)" mkfs.ext4 -q -F -b 4096 -E nodiscard $dev
+	t "while $dev is mounted /dev/iopmem0 writes none of it (EBUSY, SIGBUS), reads go on; after umount it writes" \
+		char_node_yields_to_mount
 	t "mount -o $opts" mount -o $opts $dev $mnt
 	if [ "$expect" = dax ]; then
 		t "/proc/mounts says dax=always" mounted_dax

@@ -186,6 +186,36 @@ if [ -n "${iodev:-}" ]; then
 else
 	echo "not ok - no unbound function with an I/O BAR to test the refusal on"
 fi
+# A BAR that is not prefetchable may be device registers: iopmem binds it only
+# with allow_registers=1, and says what that gives away. (The rootports lab
+# has a QXL display whose BAR 0 is 64 MiB of such memory.)
+qxl_dev() {
+	local d
+	for d in /sys/bus/pci/devices/*; do
+		[ "$(cat "$d/vendor"):$(cat "$d/device")" = 0x1b36:0x0100 ] && { echo "${d##*/}"; return; }
+	done
+}
+allow_registers_binds() { # BDF: bound with BAR 0 under allow_registers=1, then unbound again
+	local ok=1
+	echo 1 >/sys/module/iopmem/parameters/allow_registers
+	echo 0 >/sys/module/iopmem/parameters/bar
+	echo iopmem >"/sys/bus/pci/devices/$1/driver_override"
+	echo "$1" >/sys/bus/pci/drivers_probe 2>/dev/null
+	[ -e "/sys/bus/pci/drivers/iopmem/$1" ] || { echo "# $1 did not bind"; ok=0; }
+	logged "iopmem: binding BAR 0, not prefetchable, because allow_registers=1" || ok=0
+	[ $ok = 1 ] && { [ "$(cat /sys/class/iopmem/iopmem0/memtype)" = uc ] || { echo "# not mapped uncached"; ok=0; }; }
+	[ -e "/sys/bus/pci/drivers/iopmem/$1" ] && echo "$1" >/sys/bus/pci/drivers/iopmem/unbind
+	echo >"/sys/bus/pci/devices/$1/driver_override"
+	echo -1 >/sys/module/iopmem/parameters/bar
+	echo 0 >/sys/module/iopmem/parameters/allow_registers
+	[ $ok = 1 ]
+}
+qxl=$(qxl_dev)
+if [ -n "$qxl" ]; then
+	t "a BAR that is not prefetchable ($qxl BAR 0) is refused by default" probe_with_bar "$qxl" 0
+	t "... with the reason in the kernel log" logged "iopmem: BAR 0 .* is not prefetchable: it may hold device registers"
+	t "allow_registers=1 binds it (uncached) and the log says what that gives away" allow_registers_binds "$qxl"
+fi
 echo "$bdf" >/sys/bus/pci/drivers/iopmem/bind
 t "the BAR binds again with its default BAR" test -e $dev
 t "the module unloads cleanly" rmmod iopmem
