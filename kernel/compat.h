@@ -48,6 +48,21 @@ static inline vm_fault_t iopmem_insert_devmap_pfn(struct vm_area_struct *vma,
 #define IOPMEM_BLK_OPEN_DISK (bdev->bd_disk)
 #endif
 
+#ifndef IOPMEM_HAVE_BLK_FEAT_DAX
+/*
+ * Before 6.11 the disk's features were queue flags, set after allocation:
+ * a volatile write cache with FUA, not rotational, DAX if asked. (No
+ * "synchronous" flag exists there; MAP_SYNC asks the dax_device.)
+ */
+static inline void iopmem_blk_queue_flags(struct request_queue *q, bool dax)
+{
+	blk_queue_write_cache(q, true, true);
+	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
+	if (dax)
+		blk_queue_flag_set(QUEUE_FLAG_DAX, q);
+}
+#endif
+
 /*
  * A bio-based disk with 512-byte logical and page-sized physical blocks, a
  * volatile write cache with FUA (so flushes reach iopmem and it can order
@@ -65,8 +80,14 @@ static inline struct gendisk *iopmem_blk_alloc_disk(bool dax)
 			    (dax ? BLK_FEAT_DAX : 0),
 #endif
 	};
+	struct gendisk *disk = blk_alloc_disk(&lim, NUMA_NO_NODE);
 
-	return blk_alloc_disk(&lim, NUMA_NO_NODE);
+#ifndef IOPMEM_HAVE_BLK_FEAT_DAX
+	/* 6.9 and 6.10: limits at allocation, features still queue flags. */
+	if (!IS_ERR(disk))
+		iopmem_blk_queue_flags(disk->queue, dax);
+#endif
+	return disk;
 #else
 	/* Before 6.9: allocate, then set the limits and flags on the queue. */
 	struct gendisk *disk = blk_alloc_disk(NUMA_NO_NODE);
@@ -78,10 +99,7 @@ static inline struct gendisk *iopmem_blk_alloc_disk(bool dax)
 	blk_queue_logical_block_size(q, SECTOR_SIZE);
 	blk_queue_physical_block_size(q, PAGE_SIZE);
 	blk_queue_max_hw_sectors(q, UINT_MAX);
-	blk_queue_write_cache(q, true, true);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, q);
-	if (dax)
-		blk_queue_flag_set(QUEUE_FLAG_DAX, q);
+	iopmem_blk_queue_flags(q, dax);
 	return disk;
 #endif
 }

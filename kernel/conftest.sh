@@ -22,11 +22,19 @@ for c in "$here"/conftest/*.c; do
 done
 printf 'ccflags-y := -Werror\nobj-m := %s\n' "$objs" >"$tmp/Kbuild"
 make -k -C "$kdir" M="$tmp" KBUILD_MODPOST_NOFINAL=1 modules >"$tmp/log" 2>&1 || true
+# A probe that cannot fail: without it, a kbuild that fails as a whole (the
+# wrong compiler for these headers, say) would read as "no feature at all".
+if [ ! -f "$tmp/baseline.o" ]; then
+	echo "conftest: kbuild cannot compile even an empty probe against $kdir; its log:" >&2
+	tail -n 40 "$tmp/log" >&2
+	exit 1
+fi
 {
 	echo "$stamp"
 	echo "#ifndef IOPMEM_CONFTEST_H"
 	echo "#define IOPMEM_CONFTEST_H"
 	for o in $objs; do
+		[ "$o" = baseline.o ] && continue
 		name=$(basename "$o" .o | tr a-z A-Z)
 		if [ -f "$tmp/$o" ]; then
 			echo "#define IOPMEM_HAVE_$name 1"

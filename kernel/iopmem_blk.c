@@ -134,8 +134,13 @@ static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, 
 
 	if (off >= idev->size)
 		return -ERANGE;
+	/*
+	 * The pages' linear-map address, as virtio_fs and pmem hand out (not
+	 * the __iomem cookie of @io): file systems copy to and from it with
+	 * ordinary kernel copies. PAT gave it the BAR's memory type.
+	 */
 	if (kaddr)
-		*kaddr = (__force void *)(idev->io + off);
+		*kaddr = idev->kaddr + off;
 	if (pfn)
 		*pfn = phys_to_pfn_t(idev->cpu_addr + off, PFN_DEV | PFN_MAP);
 	return PHYS_PFN(idev->size - off);

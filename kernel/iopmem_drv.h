@@ -40,6 +40,8 @@
  * @memtype: enum iopmem_memtype.
  * @info_flags: IOPMEM_INFO_F_* bits.
  * @io: the kernel's own mapping of the BAR, with @memtype.
+ * @kaddr: the linear map of the BAR's pages (zone-device backend; same
+ *         memory type through PAT), what DAX hands to file systems.
  * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
  * @faults_user: pages made present by a CPU access from user space.
  * @faults_kernel: pages made present for the kernel (GUP for DMA, copies).
@@ -69,6 +71,7 @@ struct iopmem_dev {
 	u32 memtype;
 	u32 info_flags;
 	void __iomem *io;
+	void *kaddr;
 	struct dev_pagemap pgmap;
 	atomic_long_t faults_user;
 	atomic_long_t faults_kernel;

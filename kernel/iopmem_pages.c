@@ -48,6 +48,7 @@ static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 		pci_err(idev->pdev, "iopmem: devm_memremap_pages failed: %pe\n", addr);
 		return PTR_ERR(addr);
 	}
+	idev->kaddr = addr;
 	return 0;
 }
 
