@@ -9,8 +9,10 @@
  * platforms forward (AMD Zen CPUs, whitelisted host bridges), and the client
  * must map the BAR through its DMA API. Kernels without CONFIG_PCI_P2PDMA do
  * not check this when the pages are DMA-mapped, so iopmem applies the rules
- * itself for the devices it owns; where the kernel has p2pdma, its own
- * pci_p2pdma_distance() has the last word so both always agree.
+ * itself for the devices it owns. Where the kernel has p2pdma, the yes or no
+ * of its pci_p2pdma_distance_many() decides (it is what the DMA mapping code
+ * enforces); the kind of path (switch or root complex) stays ours, from the
+ * same walk.
  */
 #include <linux/pci.h>
 #include <linux/pci-p2pdma.h>
@@ -55,9 +57,31 @@ static bool cpu_trusted(void)
 	return false;
 }
 
+/*
+ * The device whose ids the whitelist is about, as the kernel's
+ * pci_host_bridge_dev() picks it: the first device on the host bridge's root
+ * bus, if it is 00.0 or a root port (Intel Skylake-SP has no 00.0 host
+ * bridge device; its root ports 0x2030-0x2033 are on the list). A reference
+ * is taken; NULL when there is none.
+ */
+static struct pci_dev *hb_dev(struct pci_host_bridge *host)
+{
+	struct pci_dev *first = NULL;
+	unsigned int devfn;
+
+	for (devfn = 0; devfn < 256 && !first; devfn++)
+		first = pci_get_slot(host->bus, devfn);
+	if (first && first->devfn != PCI_DEVFN(0, 0) &&
+	    pci_pcie_type(first) != PCI_EXP_TYPE_ROOT_PORT) {
+		pci_dev_put(first);
+		return NULL;
+	}
+	return first;
+}
+
 static const struct iopmem_hb_entry *hb_listed(struct pci_host_bridge *host)
 {
-	struct pci_dev *root = pci_get_slot(host->bus, PCI_DEVFN(0, 0));
+	struct pci_dev *root = hb_dev(host);
 	const struct iopmem_hb_entry *found = NULL;
 	size_t i;
 
@@ -112,13 +136,17 @@ static struct pci_dev *common_upstream(struct pci_dev *a, struct pci_dev *b, int
 	return NULL;
 }
 
-/* Any port between dev and (not including) top redirecting P2P upstream? */
-static bool path_redirects(struct pci_dev *dev, struct pci_dev *top)
+/*
+ * Any function from dev up to top redirecting P2P upstream (ACS)? As the
+ * kernel's calc_map_type_and_dist() walks: the provider's side counts the
+ * common upstream bridge too (with_top), the client's side stops below it.
+ */
+static bool path_redirects(struct pci_dev *dev, struct pci_dev *top, bool with_top)
 {
 	for (; dev && dev != top; dev = pci_upstream_bridge(dev))
 		if (acs_redirects(dev))
 			return true;
-	return false;
+	return with_top && top && acs_redirects(top);
 }
 
 static u32 classify(struct pci_dev *provider, struct pci_dev *client, struct iopmem_p2p_query *q)
@@ -129,7 +157,8 @@ static u32 classify(struct pci_dev *provider, struct pci_dev *client, struct iop
 		return IOPMEM_P2P_SELF;
 	common = common_upstream(provider, client, &q->distance);
 	if (common) {
-		if (!path_redirects(provider, common) && !path_redirects(client, common))
+		if (!path_redirects(provider, common, true) &&
+		    !path_redirects(client, common, false))
 			return IOPMEM_P2P_SWITCH;
 		q->flags |= IOPMEM_P2P_F_ACS_REDIRECT;
 	}
@@ -141,19 +170,25 @@ static u32 classify(struct pci_dev *provider, struct pci_dev *client, struct iop
 }
 
 /*
- * With CONFIG_PCI_P2PDMA the kernel's verdict is the one the DMA mapping code
- * enforces; stay consistent with it even if its tables differ from ours.
+ * With CONFIG_PCI_P2PDMA the kernel's verdict is the one its DMA mapping code
+ * enforces, for any provider (pci_p2pdma_distance_many() needs none to be
+ * registered): follow it both ways, should its tables differ from ours. The
+ * kernel says only yes or no; a yes where ours said no can only be a
+ * whitelist difference, so the path is through the root complex.
  */
 static void apply_kernel_rules(struct pci_dev *provider, struct pci_dev *client,
 			       struct iopmem_p2p_query *q)
 {
 	struct device *clients[] = { &client->dev };
 
-	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || !pci_has_p2pmem(provider))
+	if (!IS_ENABLED(CONFIG_PCI_P2PDMA) || provider == client)
 		return;
 	q->flags |= IOPMEM_P2P_F_KERNEL_RULES;
 	if (pci_p2pdma_distance_many(provider, clients, 1, false) < 0)
 		q->path = IOPMEM_P2P_NONE;
+	else if (q->path == IOPMEM_P2P_NONE)
+		q->path = pci_find_host_bridge(provider->bus) == pci_find_host_bridge(client->bus) ?
+			  IOPMEM_P2P_HOSTBRIDGE : IOPMEM_P2P_CROSS_HB;
 }
 
 /**

@@ -63,17 +63,29 @@ int iopmem_cpu_trusted(const struct iopmem_ctx *ctx)
 	return 0;
 }
 
-/* The function at 00.0 of a host bridge's root bus, or NULL. */
+/*
+ * The function whose ids the whitelist is about, as the kernel's
+ * pci_host_bridge_dev() picks it: the first function on the host bridge's
+ * root bus, if it is 00.0 or a root port (a bridge on a root bus; Intel
+ * Skylake-SP has no 00.0 and lists its root ports), else NULL. The functions
+ * are sorted by BDF, so the first with the root bus's prefix is the first.
+ */
 static const struct iopmem_func *hb_root(const struct iopmem_ctx *ctx, const char *hb)
 {
-	char bdf[16];
-	int i;
+	char prefix[16];
+	size_t i, plen;
 
 	if (strlen(hb) != 10) /* "pciDDDD:BB" */
 		return NULL;
-	snprintf(bdf, sizeof(bdf), "%s:00.0", hb + 3);
-	i = pci_index(ctx, bdf);
-	return i < 0 ? NULL : &ctx->funcs[i];
+	plen = (size_t)snprintf(prefix, sizeof(prefix), "%s:", hb + 3);
+	for (i = 0; i < ctx->nfuncs; i++) {
+		const struct iopmem_func *f = &ctx->funcs[i];
+
+		if (strncmp(f->bdf, prefix, plen))
+			continue;
+		return !strcmp(f->bdf + plen, "00.0") || (f->is_bridge && f->upstream < 0) ? f : NULL;
+	}
+	return NULL;
 }
 
 static const struct hb_entry *hb_listed(const struct iopmem_ctx *ctx, const char *hb)
