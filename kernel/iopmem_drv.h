@@ -117,6 +117,11 @@ int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,
 int iopmem_p2p_query(struct iopmem_dev *idev, struct iopmem_p2p_query *q);
 const char *iopmem_p2p_path_name(u32 path);
 
+/* iopmem_debugfs.c */
+int iopmem_debugfs_add(struct iopmem_dev *idev);
+void iopmem_debugfs_init(void);
+void iopmem_debugfs_exit(void);
+
 /* iopmem_sysfs.c */
 extern const struct attribute_group *iopmem_dev_groups[];
 const char *iopmem_memtype_name(u32 memtype);

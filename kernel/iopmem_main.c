@@ -72,6 +72,9 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = iopmem_cdev_add(idev);
 	if (ret)
 		return ret;
+	ret = iopmem_debugfs_add(idev);
+	if (ret)
+		return ret;
 	if (blk) {
 		ret = iopmem_blk_add(idev);
 		if (ret)
@@ -100,15 +103,19 @@ static int __init iopmem_init(void)
 	ret = iopmem_cdev_init();
 	if (ret)
 		return ret;
+	iopmem_debugfs_init();
 	ret = pci_register_driver(&iopmem_pci_driver);
-	if (ret)
+	if (ret) {
+		iopmem_debugfs_exit();
 		iopmem_cdev_exit();
+	}
 	return ret;
 }
 
 static void __exit iopmem_exit(void)
 {
 	pci_unregister_driver(&iopmem_pci_driver);
+	iopmem_debugfs_exit();
 	iopmem_cdev_exit();
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /sys/class/iopmem/iopmemN/: the facts of IOPMEM_IOC_INFO, one per file, for
- * scripts and for tools that cannot open the device node.
+ * scripts and for tools that cannot open the device node. Tables live in
+ * debugfs (iopmem_debugfs.c).
  */
 #include <linux/device.h>
 #include <linux/pci.h>
@@ -72,12 +73,16 @@ static ssize_t pci_dev_show(struct device *dev, struct device_attribute *attr, c
 }
 static DEVICE_ATTR_RO(pci_dev);
 
-/* Pages pinned right now (GUP users such as O_DIRECT in flight). */
+/*
+ * Pages pinned right now (GUP users such as O_DIRECT in flight). Counting
+ * them looks at every page of the BAR: root only, so no user can make the
+ * kernel scan millions of pages in a loop.
+ */
 static ssize_t pages_pinned_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
 	return sysfs_emit(buf, "%lu\n", iopmem_pages_busy(to_iopmem(dev)));
 }
-static DEVICE_ATTR_RO(pages_pinned);
+static DEVICE_ATTR_ADMIN_RO(pages_pinned);
 
 /*
  * Cumulative page faults on user mappings, by who took them: a copy that went
@@ -96,36 +101,6 @@ static ssize_t faults_kernel_show(struct device *dev, struct device_attribute *a
 }
 static DEVICE_ATTR_RO(faults_kernel);
 
-/*
- * One line per PCI function that could DMA into the BAR (bridges left out):
- * "BDF path distance address", the address being the bus address a client
- * behind the same switch targets, "dma-api" for root-complex paths, "-" when
- * there is no path. The same verdicts as IOPMEM_IOC_P2P.
- */
-static ssize_t p2p_clients_show(struct device *dev, struct device_attribute *attr, char *buf)
-{
-	struct iopmem_dev *idev = to_iopmem(dev);
-	struct pci_dev *client = NULL;
-	ssize_t len = 0;
-
-	for_each_pci_dev(client) {
-		struct iopmem_p2p_query q;
-
-		if ((client->class >> 16) == PCI_BASE_CLASS_BRIDGE)
-			continue;
-		iopmem_p2p_verdict(idev, client, &q);
-		if (q.flags & IOPMEM_P2P_F_BUS_ADDR)
-			len += sysfs_emit_at(buf, len, "%s %s %d %#llx\n", pci_name(client),
-					     iopmem_p2p_path_name(q.path), q.distance, q.dma_addr);
-		else
-			len += sysfs_emit_at(buf, len, "%s %s %d %s\n", pci_name(client),
-					     iopmem_p2p_path_name(q.path), q.distance,
-					     q.path == IOPMEM_P2P_NONE ? "-" : "dma-api");
-	}
-	return len;
-}
-static DEVICE_ATTR_RO(p2p_clients);
-
 static struct attribute *iopmem_dev_attrs[] = {
 	&dev_attr_abi_version.attr,
 	&dev_attr_bar.attr,
@@ -140,7 +115,6 @@ static struct attribute *iopmem_dev_attrs[] = {
 	&dev_attr_pages_pinned.attr,
 	&dev_attr_faults_user.attr,
 	&dev_attr_faults_kernel.attr,
-	&dev_attr_p2p_clients.attr,
 	NULL,
 };
 

@@ -50,7 +50,7 @@ check_predicts() { # CLIENT
 	*) false ;;
 	esac
 }
-# The module's own verdict (IOPMEM_IOC_P2P, sysfs p2p_clients) must agree
+# The module's own verdict (IOPMEM_IOC_P2P, debugfs p2p_clients) must agree
 # with libiopmem's, hand out the bus address only for a switch path, and
 # refuse (EREMOTEIO, no address) when there is no path.
 module_agrees() { # CLIENT_NODE
@@ -58,13 +58,20 @@ module_agrees() { # CLIENT_NODE
 	bdf=$(basename "$(readlink -f "/sys/block/${1#/dev/}/device/device")")
 	lib=$("$cli" --json check $dev "$1" | sed -n 's/.*"path":"\([A-Z-]*\)".*/\1/p')
 	mod=$("$abuse" p2p $dev "$bdf")
-	echo "# libiopmem: $lib; module: $mod; sysfs: $(grep "^$bdf " $sys/p2p_clients)"
+	echo "# libiopmem: $lib; module: $mod; debugfs: $(grep "^$bdf " "$dbg/p2p_clients")"
 	case $lib in
 	SWITCH) [[ $mod == "path=SWITCH errno=0 "*" dma_addr=$(cat $sys/bus_addr)" ]] ;;
 	NONE) [[ $mod == "path=NONE errno=121 "*" dma_addr=0" ]] ;;
 	*) [[ $mod == "path=$lib errno=0 "*" dma_addr=0" ]] ;;
-	esac && grep -q "^$bdf ${lib,,} " $sys/p2p_clients
+	esac && grep -q "^$bdf ${lib,,} " "$dbg/p2p_clients"
 }
+dbg=/sys/kernel/debug/iopmem/$(basename $sys)
+t "sysfs is one value a file: p2p_clients is in debugfs, not in sysfs" \
+	eval '[ ! -e $sys/p2p_clients ] && [ -r "$dbg/p2p_clients" ]'
+t "the costly attributes are root's: pages_pinned and debugfs p2p_clients are 0400" \
+	eval '[ "$(stat -c %a $sys/pages_pinned)" = 400 ] && [ "$(stat -c %a "$dbg/p2p_clients")" = 400 ]'
+t "p2p_clients lists every non-bridge PCI function" \
+	eval '[ "$(wc -l <"$dbg/p2p_clients")" = "$(for d in /sys/bus/pci/devices/*; do c=$(cat $d/class); [ $((c >> 16)) = 6 ] || echo; done | wc -l)" ]'
 t "the module's P2P verdict for nvme0 agrees with libiopmem's" module_agrees /dev/nvme0n1
 t "the module's P2P verdict for nvme1 agrees with libiopmem's" module_agrees /dev/nvme1n1
 doctor_says() { # STATUS CHECK TEXT: a doctor line
