@@ -44,7 +44,7 @@ ABIDW_FLAGS := --exported-interfaces-only --no-corpus-path --no-comp-dir-path --
 	--drop-private-types
 # Host-only test programs of the library (tests/unit/run-lib).
 LIB_TEST_PROGS := build/unit/lib-unit build/unit/interpose-so build/unit/interpose-a \
-	build/unit/uring-nosubmit.so build/unit/uring-noinit.so
+	build/unit/uring-nosubmit.so build/unit/uring-noinit.so build/unit/uring-hangread.so
 
 all: module tools test-progs
 
@@ -119,9 +119,12 @@ build/unit/interpose-a: tests/unit/interpose.c include/libiopmem.h build/libiopm
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)
 
 # io_uring failing under the CLI (LD_PRELOAD), for tests/unit/run-cli.
-build/unit/uring-nosubmit.so build/unit/uring-noinit.so: build/unit/uring-%.so: tests/unit/uring-shim.c
+SHIM_FLAGS_nosubmit := -DNO_SUBMIT
+SHIM_FLAGS_noinit := -DNO_INIT
+SHIM_FLAGS_hangread := -DNO_INIT -DHANG_READ
+build/unit/uring-nosubmit.so build/unit/uring-noinit.so build/unit/uring-hangread.so: build/unit/uring-%.so: tests/unit/uring-shim.c
 	@mkdir -p build/unit
-	$(CC) $(TEST_CFLAGS) -shared -fPIC -D$(if $(filter nosubmit,$*),NO_SUBMIT,NO_INIT) -o $@ $<
+	$(CC) $(TEST_CFLAGS) -shared -fPIC $(SHIM_FLAGS_$*) -o $@ $<
 
 tests/guest/iopmem-dio: tests/guest/iopmem-dio.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring

@@ -189,7 +189,10 @@ struct iopmem_copy_opts {
 	size_t chunk;        /* bytes per I/O, a multiple of 4096; 0: the default */
 	unsigned int flags;  /* IOPMEM_COPY_* */
 	struct iopmem_buf *stage; /* file to file: stage through this buffer (P2P both legs) */
-	/* Called as bytes complete; a non-zero return cancels the copy (-ECANCELED). */
+	/*
+	 * Called as bytes complete, and when a signal interrupts a read, write
+	 * or io_uring wait; a non-zero return cancels the copy (-ECANCELED).
+	 */
 	int (*progress)(void *arg, uint64_t done, uint64_t total);
 	void *progress_arg;
 	uint64_t reserved[4]; /* must be zero */

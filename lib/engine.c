@@ -58,6 +58,16 @@ int job_progress(struct job *j, uint64_t n)
 }
 
 /*
+ * A system call or io_uring wait returned EINTR: a signal came. The caller
+ * may want to stop (its handler cannot say so any other way while the I/O
+ * is stuck in the kernel), so ask before retrying. Return: as job_progress().
+ */
+static int job_interrupted(struct job *j)
+{
+	return job_progress(j, 0);
+}
+
+/*
  * A read or write that returned res (< 0: -errno, 0: end of file) at file
  * offset off of side s: the error, in words. Both paths report through here.
  */
@@ -87,8 +97,11 @@ static int file_io(struct job *j, const struct side *s, int write, uint8_t *mem,
 		ssize_t r = write ? pwrite(fd, mem + done, n - done, (off_t)(off + done))
 				  : pread(fd, mem + done, n - done, (off_t)(off + done));
 
-		if (r < 0 && errno == EINTR)
+		if (r < 0 && errno == EINTR) {
+			if (job_interrupted(j))
+				return -ECANCELED;
 			continue;
+		}
 		if (r <= 0)
 			return io_fail(j, s, write, off + done, r < 0 ? -errno : 0);
 		done += (uint64_t)r;
@@ -256,8 +269,11 @@ static int slot_run_sync(struct job *j, struct slot *s)
 					       (off_t)(side->off + s->pos + s->done))
 				       : pread(side->fd_direct, s->mem + s->done, s->n - s->done,
 					       (off_t)(side->off + s->pos + s->done));
+		int res = n < 0 ? -errno : (int)n;
 
-		r = slot_complete(j, s, n < 0 ? -errno : (int)n);
+		if (res == -EINTR && job_interrupted(j))
+			return -ECANCELED;
+		r = slot_complete(j, s, res);
 	} while (r == 0);
 	return r < 0 ? r : 0;
 }
@@ -328,6 +344,8 @@ static int engine_wait(struct job *j, struct engine *e, int err)
 	struct io_uring_cqe *cqe;
 	int ret = e->broken ? io_uring_wait_cqe(&e->ring, &cqe) : io_uring_submit_and_wait(&e->ring, 1);
 
+	if (ret == -EINTR)
+		job_interrupted(j); /* a stop now means no new requests; those in flight are waited for */
 	if (ret >= 0 || ret == -EINTR)
 		return err;
 	if (!e->broken) {
