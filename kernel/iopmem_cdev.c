@@ -166,45 +166,50 @@ void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info)
 	info->bus_addr = idev->bus_addr;
 }
 
-static long ioctl_info(struct iopmem_dev *idev, void __user *arg)
-{
+/* An ioctl's argument in kernel memory: user memory is touched outside iopmem_srcu only. */
+union iopmem_ioc_arg {
 	struct iopmem_info info;
-
-	iopmem_fill_info(idev, &info);
-	return copy_to_user(arg, &info, sizeof(info)) ? -EFAULT : 0;
-}
-
-static long ioctl_p2p(struct iopmem_dev *idev, void __user *arg)
-{
 	struct iopmem_p2p_query q;
-	long ret;
+};
 
-	if (copy_from_user(&q, arg, sizeof(q)))
-		return -EFAULT;
-	ret = iopmem_p2p_query(idev, &q);
-	/* The verdict is copied out with EREMOTEIO too: it says why. */
-	if ((!ret || ret == -EREMOTEIO) && copy_to_user(arg, &q, sizeof(q)))
-		return -EFAULT;
-	return ret;
+/* Under iopmem_srcu, the device alive: answer from and into kernel memory. */
+static long iopmem_ioctl_answer(struct iopmem_dev *idev, unsigned int cmd, union iopmem_ioc_arg *a)
+{
+	if (cmd == IOPMEM_IOC_P2P)
+		return iopmem_p2p_query(idev, &a->q);
+	iopmem_fill_info(idev, &a->info);
+	return 0;
 }
 
+/*
+ * A user buffer may fault into anything (a FUSE file's mapping, userfaultfd):
+ * copied under iopmem_srcu, it could hold off synchronize_srcu() and with it
+ * the unbind of every iopmem device for as long as its owner likes. So the
+ * argument is copied in before and out after the read-side section.
+ */
 static long iopmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct iopmem_dev *idev = file->private_data;
 	void __user *uarg = (void __user *)arg;
+	union iopmem_ioc_arg a;
+	size_t size;
 	long ret;
 	int idx;
 
-	if (cmd != IOPMEM_IOC_INFO && cmd != IOPMEM_IOC_P2P)
-		return -ENOTTY;
-	idx = srcu_read_lock(&iopmem_srcu);
-	if (!iopmem_alive(idev))
-		ret = -ENODEV;
-	else if (cmd == IOPMEM_IOC_INFO)
-		ret = ioctl_info(idev, uarg);
+	if (cmd == IOPMEM_IOC_INFO)
+		size = sizeof(a.info);
+	else if (cmd == IOPMEM_IOC_P2P)
+		size = sizeof(a.q);
 	else
-		ret = ioctl_p2p(idev, uarg);
+		return -ENOTTY;
+	if (cmd == IOPMEM_IOC_P2P && copy_from_user(&a.q, uarg, size))
+		return -EFAULT;
+	idx = srcu_read_lock(&iopmem_srcu);
+	ret = iopmem_alive(idev) ? iopmem_ioctl_answer(idev, cmd, &a) : -ENODEV;
 	srcu_read_unlock(&iopmem_srcu, idx);
+	/* A P2P verdict is copied out with EREMOTEIO too: it says why. */
+	if ((!ret || (cmd == IOPMEM_IOC_P2P && ret == -EREMOTEIO)) && copy_to_user(uarg, &a, size))
+		return -EFAULT;
 	return ret;
 }
 

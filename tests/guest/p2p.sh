@@ -160,6 +160,8 @@ logged() { dmesg | grep -q "$1"; }
 
 "$abuse" unbind $dev "$bdf"
 "$abuse" pin $dev "$bdf" "$(cat $sys/backend)"
+# An ioctl stuck copying its argument (userfaultfd) must not hold up unbind.
+"$here/iopmem-uffd" $dev "$bdf"
 
 # Unbind while an O_DIRECT read is DMAing into the BAR: teardown must wait for
 # the pinned pages; the read either completes or fails cleanly (EFAULT once its
