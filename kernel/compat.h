@@ -8,6 +8,7 @@
 #define IOPMEM_COMPAT_H
 
 #include <linux/blkdev.h>
+#include <linux/dax.h>
 #include <linux/mm.h>
 #include "conftest.h"
 
@@ -35,6 +36,24 @@ static inline vm_fault_t iopmem_insert_devmap_pfn(struct vm_area_struct *vma,
 #else
 #error "iopmem: this kernel has no pfn_t/devmap PTEs; it is not supported yet"
 #endif
+
+/*
+ * Tell the file system holding a DAX device that its memory is about to go
+ * (6.8+: XFS with rmapbt registers holder operations; it unmaps every file
+ * mapping of the device, signals the processes that had them and shuts
+ * down). Return: true when a holder answered that it let go; false when
+ * there is none, it could not (EOPNOTSUPP: no rmapbt), or the kernel has no
+ * such notification.
+ */
+static inline bool iopmem_dax_pre_remove(struct dax_device *dax_dev)
+{
+#ifdef IOPMEM_HAVE_DAX_PRE_REMOVE
+	return dax_dev && dax_holder(dax_dev) &&
+	       !dax_holder_notify_failure(dax_dev, 0, U64_MAX, MF_MEM_PRE_REMOVE);
+#else
+	return false;
+#endif
+}
 
 /*
  * The parameters of block_device_operations.open, and the disk they name:

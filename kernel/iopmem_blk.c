@@ -191,10 +191,11 @@ static void iopmem_blk_dax_del(struct iopmem_dev *idev)
 
 /*
  * A DAX file system maps its files straight onto the BAR's pages, through
- * PTEs the char device cannot find and revoke, and this kernel gives no way
- * to tell the file system to drop them (no pre-remove notification). Freeing
- * the BAR under them would leave user space writing to whatever the address
- * is given to next. So unbind waits until the disk is closed (the file
+ * PTEs the char device cannot find and revoke. Freeing the BAR under them
+ * would leave user space writing to whatever the address is given to next.
+ * Where the kernel can tell the file system to drop them (6.8+, a holder
+ * such as XFS with rmapbt) and it does, there is nothing to wait for.
+ * Otherwise (ext4, 6.1) unbind waits until the disk is closed (the file
  * system unmounted), as it waits for pinned pages, and says what it waits
  * for; until then the BAR stays claimed and every mapping stays valid.
  */
@@ -204,6 +205,11 @@ static void iopmem_blk_wait_closed(struct iopmem_dev *idev)
 
 	if (!idev->dax_dev)
 		return;
+	if (iopmem_dax_pre_remove(idev->dax_dev)) {
+		pci_info(idev->pdev, "iopmem: the file system on /dev/%s dropped its DAX mappings (pre-remove): unbind goes on\n",
+			 idev->disk->disk_name);
+		return;
+	}
 	while (disk_openers(idev->disk)) {
 		if (waited_ms % 5000 == 0)
 			pci_info(idev->pdev,

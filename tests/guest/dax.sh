@@ -96,6 +96,44 @@ char_node_yields_to_mount() {
 		{ echo "# /dev/iopmem0 still refuses writing after the umount"; ok=0; }
 	[ $ok = 1 ]
 }
+# xfs_pre_remove: a process maps a file of the mounted XFS (rmapbt); unbind
+# notifies XFS (MF_MEM_PRE_REMOVE), which drops every mapping of the device
+# and shuts down: unbind must finish without the umount, the mapping must be
+# gone from the process, then umount, rebind. (6.8+ kernels.)
+xfs_pre_remove() {
+	local bdf drv=/sys/bus/pci/drivers/iopmem ub ok=1 line xin xout xpid
+	bdf=$(cat $sys/pci_dev)
+	coproc XH { exec python3 -c '
+import mmap, os, sys
+f = os.open(sys.argv[1], os.O_RDWR); m = mmap.mmap(f, 0); os.close(f)
+print("mapped", m[0], flush=True)
+for _ in sys.stdin:
+    print("read", m[0], flush=True)
+' $mnt/x.bin; }
+	# Kept: bash unsets XH and XH_PID once the coprocess dies (SIGBUS, here).
+	xin=${XH[1]} xout=${XH[0]} xpid=$XH_PID
+	read -r -t 60 line <&"$xout"
+	[[ "${line:-}" == mapped* ]] || { echo "# the holder did not map the file"; return 1; }
+	(echo "$bdf" >$drv/unbind) &
+	ub=$!
+	for _ in $(seq 200); do kill -0 $ub 2>/dev/null || break; sleep 0.05; done
+	kill -0 $ub 2>/dev/null && { echo "# unbind still waiting under XFS after 10 s"; ok=0; }
+	dmesg | grep -q "dropped its DAX mappings (pre-remove)" || { echo "# no word of the pre-remove"; ok=0; }
+	# The file's mapping must be gone: the owner died of SIGBUS, or dies reading.
+	line=
+	if kill -0 "$xpid" 2>/dev/null; then
+		{ echo >&"$xin" && read -r -t 10 line <&"$xout"; } 2>/dev/null
+	fi
+	[ -z "${line:-}" ] || { echo "# the mapping still read after unbind: $line"; ok=0; }
+	kill "$xpid" 2>/dev/null
+	wait "$xpid" 2>/dev/null
+	umount $mnt || ok=0
+	wait $ub
+	echo "$bdf" >$drv/bind || ok=0
+	for _ in $(seq 100); do [ -b $dev ] && break; sleep 0.05; done
+	[ -b $dev ] || ok=0
+	[ $ok = 1 ]
+}
 mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
 reload() { rmmod iopmem && insmod_binds $dev; } # unload and load iopmem.ko again
 
@@ -121,12 +159,16 @@ if [ "${DAX_STAGE:-1}" = 1 ]; then
 		seek=$(($(blockdev --getsize64 $dev) / 4096)) status=none
 	# XFS too, where the kernel has it (before the ext4 the rest uses).
 	if [ "$expect" = dax ] && command -v mkfs.xfs >/dev/null && lab_modprobe xfs 2>/dev/null; then
-		t "mkfs.xfs, mount -o dax=always" sh -c "mkfs.xfs -q -f -m reflink=0 $dev && mount -o dax=always $dev $mnt"
+		t "mkfs.xfs (rmapbt), mount -o dax=always" sh -c "mkfs.xfs -q -f -m reflink=0,rmapbt=1 $dev && mount -o dax=always $dev $mnt"
 		t "xfs: /proc/mounts says dax=always" grep -q "^$dev $mnt xfs .*dax=always" /proc/mounts
 		t "xfs: iopmem copy NVMe -> dax:file, P2P, verified" \
 			sh -c 'fallocate -l 4M "$1" && "$0" copy /dev/nvme0n1 "dax:$1" --size 4M --no-fallback --verify >"$2" && grep -q "path p2p:" "$2"' \
 			"$cli" $mnt/x.bin "$LAB_OUT/xfs.txt"
-		t "xfs: umount" umount $mnt
+		if grep -q "define IOPMEM_HAVE_DAX_PRE_REMOVE" "$(dirname "$LAB_IOPMEM_KO")/conftest.h" 2>/dev/null; then
+			t "xfs: unbind tells XFS (pre-remove), which lets go: no wait for the umount" xfs_pre_remove
+		else
+			t "xfs: umount" umount $mnt
+		fi
 	else
 		echo "# xfs: not in this kernel, or no mkfs.xfs"
 	fi
