@@ -323,6 +323,12 @@ static const char *const fallback_names[] = {
 	"topology", "no-direct", "refused", "unaligned", "no-dma", "forced", "no-stage",
 };
 
+/* The copy's rate, 0 when it took no measurable time. */
+static double result_gbps(const struct iopmem_copy_result *r)
+{
+	return r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0;
+}
+
 /* The summary as --json prints it; error is the failure's words, or NULL. */
 static json_t *result_json(const struct iopmem_copy_result *r, const struct verify_result *v,
 			   const char *error)
@@ -340,7 +346,7 @@ static json_t *result_json(const struct iopmem_copy_result *r, const struct veri
 	jset(doc, "chunk", json_integer((json_int_t)r->chunk));
 	jset(doc, "align", json_integer(r->align));
 	jset(doc, "seconds", json_real(r->seconds));
-	jset(doc, "gbps", json_real(r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0));
+	jset(doc, "gbps", json_real(result_gbps(r)));
 	for (i = 0; i < sizeof(fallback_names) / sizeof(fallback_names[0]); i++)
 		if (r->fallbacks & (1U << i))
 			json_array_append_new(fb, jstr(fallback_names[i]));
@@ -360,8 +366,7 @@ static void result_text(const struct iopmem_copy_result *r, const struct verify_
 	char a[32], b[32], c[32], d[32], e[32];
 
 	printf("copied %s in %.3f s (%.2f GB/s): path %s: p2p %s, host-dma %s, bounced %s [%s, qd %u, chunk %s]\n",
-	       fmt_bytes(r->bytes, a, sizeof(a)), r->seconds,
-	       r->seconds > 0 ? (double)r->bytes / r->seconds / 1e9 : 0, iopmem_copy_path(r),
+	       fmt_bytes(r->bytes, a, sizeof(a)), r->seconds, result_gbps(r), iopmem_copy_path(r),
 	       fmt_bytes(r->bytes_p2p, b, sizeof(b)), fmt_bytes(r->bytes_direct, c, sizeof(c)),
 	       fmt_bytes(r->bytes_bounced, d, sizeof(d)), r->engine, r->qd,
 	       fmt_bytes(r->chunk, e, sizeof(e)));
