@@ -20,7 +20,12 @@
 
 #include "iopmem_drv.h"
 
-/* Root complexes that forward P2P: the kernel's pci_p2pdma_whitelist[]. */
+/*
+ * Root complexes that forward P2P: the kernel's pci_p2pdma_whitelist[] as of
+ * 7.2 (the root-bus function pci_host_bridge_dev() picks; on Sapphire Rapids
+ * and later the DSA/IAA/QAT accelerators head their own root buses).
+ * PCI_ANY_ID matches every device of the vendor.
+ */
 static const struct iopmem_hb_entry {
 	u16 vendor;
 	u16 device;
@@ -36,6 +41,17 @@ static const struct iopmem_hb_entry {
 	{ PCI_VENDOR_ID_INTEL, 0x2033, false },
 	{ PCI_VENDOR_ID_INTEL, 0x2020, false },
 	{ PCI_VENDOR_ID_INTEL, 0x09a2, false },
+	{ PCI_VENDOR_ID_INTEL, 0x0b25, false },	/* DSA, Sapphire Rapids */
+	{ PCI_VENDOR_ID_INTEL, 0x0cfe, false },	/* IAX, Sapphire Rapids */
+	{ PCI_VENDOR_ID_INTEL, 0x11fb, false },	/* DSA, Granite Rapids-D */
+	{ PCI_VENDOR_ID_INTEL, 0x1212, false },	/* DSA, Diamond Rapids */
+	{ PCI_VENDOR_ID_INTEL, 0x1216, false },	/* IAA, Diamond Rapids */
+	{ PCI_VENDOR_ID_INTEL, 0x4940, false },	/* QAT 4xxx */
+	{ PCI_VENDOR_ID_INTEL, 0x4942, false },	/* QAT 401xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4944, false },	/* QAT 402xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4946, false },	/* QAT 420xx */
+	{ PCI_VENDOR_ID_INTEL, 0x4948, false },	/* QAT 6xxx */
+	{ 0x1ae0, (u16)PCI_ANY_ID, false },	/* Google SoCs */
 };
 
 /* CPUs whose root complex the kernel trusts for any P2P path. */
@@ -89,8 +105,11 @@ static const struct iopmem_hb_entry *hb_listed(struct pci_host_bridge *host)
 		return NULL;
 	for (i = 0; i < ARRAY_SIZE(iopmem_hb_whitelist); i++)
 		if (iopmem_hb_whitelist[i].vendor == root->vendor &&
-		    iopmem_hb_whitelist[i].device == root->device)
+		    (iopmem_hb_whitelist[i].device == root->device ||
+		     iopmem_hb_whitelist[i].device == (u16)PCI_ANY_ID)) {
 			found = &iopmem_hb_whitelist[i];
+			break;
+		}
 	pci_dev_put(root);
 	return found;
 }

@@ -14,6 +14,7 @@
  * Host bridges whose root complex forwards P2P traffic, by the vendor:device
  * of function 00.0 on their root bus: the kernel's pci_p2pdma_whitelist[].
  */
+#define HB_ANY_DEVICE 0xffff /* the kernel's PCI_ANY_ID, as a device id */
 static const struct hb_entry {
 	uint16_t vendor;
 	uint16_t device;
@@ -29,6 +30,17 @@ static const struct hb_entry {
 	{ 0x8086, 0x2033, 0 },
 	{ 0x8086, 0x2020, 0 },
 	{ 0x8086, 0x09a2, 0 },
+	{ 0x8086, 0x0b25, 0 }, /* DSA, Sapphire Rapids (7.2's list from here on) */
+	{ 0x8086, 0x0cfe, 0 }, /* IAX, Sapphire Rapids */
+	{ 0x8086, 0x11fb, 0 }, /* DSA, Granite Rapids-D */
+	{ 0x8086, 0x1212, 0 }, /* DSA, Diamond Rapids */
+	{ 0x8086, 0x1216, 0 }, /* IAA, Diamond Rapids */
+	{ 0x8086, 0x4940, 0 }, /* QAT 4xxx */
+	{ 0x8086, 0x4942, 0 }, /* QAT 401xx */
+	{ 0x8086, 0x4944, 0 }, /* QAT 402xx */
+	{ 0x8086, 0x4946, 0 }, /* QAT 420xx */
+	{ 0x8086, 0x4948, 0 }, /* QAT 6xxx */
+	{ 0x1ae0, HB_ANY_DEVICE, 0 }, /* Google SoCs: every device */
 };
 
 /* CPUs the kernel trusts for P2P through the root complex. */
@@ -94,7 +106,8 @@ static const struct hb_entry *hb_listed(const struct iopmem_ctx *ctx, const char
 	size_t i;
 
 	for (i = 0; root && i < sizeof(hb_whitelist) / sizeof(hb_whitelist[0]); i++)
-		if (hb_whitelist[i].vendor == root->vendor && hb_whitelist[i].device == root->device)
+		if (hb_whitelist[i].vendor == root->vendor &&
+		    (hb_whitelist[i].device == root->device || hb_whitelist[i].device == HB_ANY_DEVICE))
 			return &hb_whitelist[i];
 	return NULL;
 }
