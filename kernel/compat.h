@@ -20,21 +20,69 @@ static inline void vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 }
 #endif
 
-#ifdef IOPMEM_HAVE_PFN_T
-#include <linux/pfn_t.h>
 /*
- * A PFN_DEV|PFN_MAP pfn makes a "devmap" PTE: GUP recognises it, looks up the
- * dev_pagemap and takes page references, which is what lets O_DIRECT and
- * io_uring hand BAR pages to another device's DMA.
+ * How faults of /dev/iopmemN map the BAR's pages, chosen by what the kernel
+ * offers (conftest), newest model first:
+ *
+ *  - refcounted pages (vmf_insert_page_mkwrite(), 6.15+; the only model from
+ *    6.17 on, where pfn_t and devmap PTEs are gone): each PTE holds a page
+ *    reference and a mapcount, as fs/dax and p2pmem_alloc_mmap() map them.
+ *    It must be this model from 6.15 on even where pfn_t still exists:
+ *    FS-DAX and P2PDMA pages idle at refcount 0 there, and GUP through a
+ *    devmap PTE to such a page WARNs and fails.
+ *  - devmap PTEs (pfn_t, vmf_insert_mixed() with PFN_DEV|PFN_MAP; 6.1 to
+ *    6.14): the PTE holds no reference, GUP finds the dev_pagemap itself.
+ *
+ * Either way GUP (O_DIRECT, io_uring) gets the BAR's struct pages. A kernel
+ * with neither is one iopmem cannot serve: the build stops here.
  */
-static inline vm_fault_t iopmem_insert_devmap_pfn(struct vm_area_struct *vma,
-						  unsigned long addr,
-						  unsigned long pfn)
+#if defined(IOPMEM_HAVE_VMF_INSERT_PAGE_MKWRITE)
+#define IOPMEM_MAP_PAGES 1
+static inline vm_fault_t iopmem_insert_page(struct vm_fault *vmf, unsigned long pfn)
 {
-	return vmf_insert_mixed(vma, addr, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP));
+	return vmf_insert_page_mkwrite(vmf, pfn_to_page(pfn), vmf->flags & FAULT_FLAG_WRITE);
+}
+
+/*
+ * References to @page beyond its idle count @idle and its mappings: pins
+ * (GUP for DMA, vmsplice). Each PTE holds one reference of its own here.
+ */
+static inline int iopmem_page_pins(struct page *page, int idle)
+{
+	struct folio *folio = page_folio(page);
+
+	return folio_ref_count(folio) - idle - folio_mapcount(folio);
+}
+#elif defined(IOPMEM_HAVE_PFN_T)
+#include <linux/pfn_t.h>
+static inline vm_fault_t iopmem_insert_page(struct vm_fault *vmf, unsigned long pfn)
+{
+	return vmf_insert_mixed(vmf->vma, vmf->address, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP));
+}
+
+/* Devmap PTEs hold no reference: anything above idle is a pin. */
+static inline int iopmem_page_pins(struct page *page, int idle)
+{
+	return page_ref_count(page) - idle;
 }
 #else
-#error "iopmem: this kernel has no pfn_t/devmap PTEs; it is not supported yet"
+#error "iopmem: this kernel has neither vmf_insert_page_mkwrite() nor devmap PTEs (pfn_t); iopmem.ko cannot map BAR pages for GUP here"
+#endif
+
+/* The pfn that dax_operations.direct_access hands back: plain from 6.17 on. */
+#ifdef IOPMEM_HAVE_DAX_PFN_UL
+typedef unsigned long iopmem_dax_pfn_t;
+static inline iopmem_dax_pfn_t iopmem_dax_pfn(phys_addr_t phys)
+{
+	return PHYS_PFN(phys);
+}
+#else
+#include <linux/pfn_t.h>
+typedef pfn_t iopmem_dax_pfn_t;
+static inline iopmem_dax_pfn_t iopmem_dax_pfn(phys_addr_t phys)
+{
+	return phys_to_pfn_t(phys, PFN_DEV | PFN_MAP);
+}
 #endif
 
 /*

@@ -10,15 +10,14 @@
  * With DAX a file system (ext4 -o dax) maps its files straight onto the BAR's
  * pages, so an mmap of such a file is device memory that O_DIRECT on another
  * device can DMA into: files become P2P buffers. That needs the BAR's pages to
- * be FS-DAX pages, which only the zone-device backend gives (the p2pdma
- * backend's pages belong to the kernel's p2pdma allocator); elsewhere the disk
- * is offered without DAX and says why.
+ * be FS-DAX pages, which iopmem registers only when loaded with dax=1 (with
+ * its own zone-device backend; the char device then maps nothing); otherwise
+ * the disk is offered without DAX and says why.
  */
 #include <linux/blkdev.h>
 #include <linux/dax.h>
 #include <linux/delay.h>
 #include <linux/highmem.h>
-#include <linux/pfn_t.h>
 #include <linux/uio.h>
 
 #include "compat.h"
@@ -127,7 +126,8 @@ bool iopmem_blk_claimed(const struct iopmem_dev *idev)
 }
 
 static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, long nr_pages,
-				     enum dax_access_mode mode, void **kaddr, pfn_t *pfn)
+				     enum dax_access_mode mode, void **kaddr,
+				     iopmem_dax_pfn_t *pfn)
 {
 	struct iopmem_dev *idev = dax_get_private(dax_dev);
 	resource_size_t off = PFN_PHYS(pgoff);
@@ -142,7 +142,7 @@ static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, 
 	if (kaddr)
 		*kaddr = idev->kaddr + off;
 	if (pfn)
-		*pfn = phys_to_pfn_t(idev->cpu_addr + off, PFN_DEV | PFN_MAP);
+		*pfn = iopmem_dax_pfn(idev->cpu_addr + off);
 	return PHYS_PFN(idev->size - off);
 }
 
@@ -173,8 +173,8 @@ static const char *iopmem_blk_no_dax(const struct iopmem_dev *idev)
 {
 	if (!IS_ENABLED(CONFIG_FS_DAX))
 		return "the kernel is built without CONFIG_FS_DAX";
-	if (idev->backend != IOPMEM_BACKEND_ZONE_DEVICE)
-		return "the p2pdma backend's pages are not FS-DAX pages (use_p2pdma=0 gives DAX)";
+	if (!idev->fsdax)
+		return "its pages are /dev/iopmemN's (load iopmem with dax=1 for a DAX disk)";
 	return NULL;
 }
 

@@ -3,8 +3,9 @@
  * /dev/iopmemN: a char device whose shared mappings are the BAR's pages.
  *
  * Modelled on device-dax (drivers/dax/device.c): private mappings are
- * refused, pages are inserted at fault time as devmap PTEs (so GUP finds the
- * ZONE_DEVICE pages and O_DIRECT/io_uring can DMA into them), and on unbind
+ * refused, pages are inserted at fault time (as refcounted pages where the
+ * kernel has them, else as devmap PTEs: compat.h), so GUP finds the
+ * ZONE_DEVICE pages and O_DIRECT/io_uring can DMA into them, and on unbind
  * the device is killed under SRCU and every mapping is zapped through the
  * device node's address_space, so a later touch raises SIGBUS instead of
  * reaching a BAR that may have been reassigned.
@@ -81,8 +82,7 @@ static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 	idx = srcu_read_lock(&iopmem_srcu);
 	if (iopmem_alive(idev) && vmf->pgoff < iopmem_nr_pages(idev) &&
 	    !iopmem_write_blocked(idev, vmf->vma)) {
-		ret = iopmem_insert_devmap_pfn(vmf->vma, vmf->address,
-					       idev->base_pfn + vmf->pgoff);
+		ret = iopmem_insert_page(vmf, idev->base_pfn + vmf->pgoff);
 		if (ret == VM_FAULT_NOPAGE)
 			iopmem_count_fault(idev, vmf->flags);
 	}
@@ -125,6 +125,11 @@ static int iopmem_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	if (vma->vm_pgoff >= total || pages > total - vma->vm_pgoff)
 		return -ENXIO;
+	if (idev->fsdax) {
+		dev_info_ratelimited(&idev->dev, "%s: mapping refused: the BAR is the DAX disk /dev/%s (dax=1); map files of its file system instead\n",
+				     current->comm, idev->disk->disk_name);
+		return -EBUSY;
+	}
 
 	idx = srcu_read_lock(&iopmem_srcu);
 	if (!iopmem_alive(idev)) {

@@ -35,8 +35,10 @@
  * @cpu_addr: CPU physical address of byte 0.
  * @bus_addr: PCI bus address of byte 0.
  * @base_pfn: pfn of byte 0.
- * @base_refs: refcount of an idle page; more means pinned (e.g. for DMA).
+ * @base_refs: refcount of an idle, unmapped page (by page type and kernel).
  * @backend: enum iopmem_backend.
+ * @fsdax: the pages are FS-DAX pages (module parameter dax): the DAX disk's,
+ *         never mapped through the char device.
  * @memtype: enum iopmem_memtype.
  * @info_flags: IOPMEM_INFO_F_* bits.
  * @io: the kernel's own mapping of the BAR, with @memtype.
@@ -68,6 +70,7 @@ struct iopmem_dev {
 	unsigned long base_pfn;
 	int base_refs;
 	u32 backend;
+	bool fsdax;
 	u32 memtype;
 	u32 info_flags;
 	void __iomem *io;
@@ -94,7 +97,8 @@ int iopmem_bar_choose(struct pci_dev *pdev, unsigned long known_bar, int request
 int iopmem_bar_claim(struct iopmem_dev *idev);
 
 /* iopmem_pages.c */
-int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, unsigned int share_pct);
+int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, bool fsdax,
+		       unsigned int share_pct);
 unsigned long iopmem_pages_busy(const struct iopmem_dev *idev);
 void iopmem_pages_wait_idle(const struct iopmem_dev *idev);
 const char *iopmem_backend_name(u32 backend);

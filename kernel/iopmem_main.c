@@ -33,6 +33,15 @@ static bool blk = true;
 module_param(blk, bool, 0444);
 MODULE_PARM_DESC(blk, "Also offer each BAR as a block device, /dev/iopmem-blkN, DAX-capable where the pages allow (default: yes)");
 
+/*
+ * FS-DAX pages are the file system's to hand out and to wait on (truncate
+ * waits for them to go idle, they cannot be pinned long-term), so from 6.15
+ * on they cannot also be /dev/iopmemN's. One page type per BAR, chosen here.
+ */
+static bool dax;
+module_param(dax, bool, 0444);
+MODULE_PARM_DESC(dax, "Make each BAR a DAX disk: FS-DAX pages for a DAX file system on /dev/iopmem-blkN, and /dev/iopmemN maps nothing (default: no, the char device's generic pages)");
+
 static unsigned int p2pdma_share = 25;
 module_param(p2pdma_share, uint, 0444);
 MODULE_PARM_DESC(p2pdma_share, "p2pdma backend: percent of each BAR published to in-kernel p2pdma users instead of /dev/iopmemN (0-90, default 25)");
@@ -66,7 +75,8 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = iopmem_bar_claim(idev);
 	if (ret)
 		return ret;
-	ret = iopmem_pages_setup(idev, use_p2pdma, min(p2pdma_share, 90U));
+	ret = iopmem_pages_setup(idev, use_p2pdma && !(dax && blk), dax && blk,
+				 min(p2pdma_share, 90U));
 	if (ret)
 		return ret;
 	ret = iopmem_cdev_add(idev);
@@ -82,10 +92,11 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	pci_set_drvdata(pdev, idev);
 
-	pci_info(pdev, "iopmem: BAR %d %pa (%llu MiB, %s) -> /dev/%s: %llu MiB, %s backend, bus address %#llx\n",
+	pci_info(pdev, "iopmem: BAR %d %pa (%llu MiB, %s) -> /dev/%s: %llu MiB, %s backend%s, bus address %#llx\n",
 		 idev->bar, &idev->cpu_addr, (unsigned long long)idev->bar_size >> 20,
 		 iopmem_memtype_name(idev->memtype), dev_name(&idev->dev),
 		 (unsigned long long)idev->size >> 20, iopmem_backend_name(idev->backend),
+		 idev->fsdax ? " (FS-DAX pages: a DAX disk, not mapped here)" : "",
 		 (unsigned long long)idev->bus_addr);
 	return 0;
 }

@@ -10,16 +10,26 @@
  *    pages, and in-kernel p2pdma users can find the part of the BAR that is
  *    published for them.
  *
- * Either way the pages of the char device's window start with the same
- * refcount, and user mappings never take page references of their own (the
- * PTEs are devmap PTEs), so "refcount above the idle value" means exactly
- * "pinned by GUP", e.g. for DMA in flight. Teardown waits on that.
+ * Page types: the char device's pages are MEMORY_DEVICE_GENERIC (or the
+ * p2pdma provider's); only with dax=1 are they FS-DAX pages, and then they
+ * are the DAX disk's alone. From 6.15 on FS-DAX pages idle at refcount 0,
+ * file systems wait for them to drop back to 0 and GUP refuses to pin them
+ * long-term, so one BAR cannot serve both (DESIGN.md, "Page types").
+ *
+ * Idle refcounts differ by type and kernel (GENERIC: 1; FS-DAX and P2PDMA: 1
+ * before 6.15, 0 after) and are read, not assumed. The char device's p2pdma
+ * window is raised to 1 where it idles at 0, as p2pmem_alloc_mmap() does per
+ * mapping: a page that dropped to 0 would go back to the pool one by one.
+ * A page is pinned (GUP for DMA, vmsplice) when it holds references beyond
+ * its idle count and its mappings (compat.h, iopmem_page_pins()); teardown
+ * waits for pins once every mapping is gone.
  */
 #include <linux/delay.h>
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pci-p2pdma.h>
 
+#include "compat.h"
 #include "iopmem_drv.h"
 
 struct iopmem_backend_ops {
@@ -35,11 +45,11 @@ static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 
 	idev->size = idev->bar_size;
 	/*
-	 * FS-DAX pages where the kernel has FS-DAX, so a DAX file system on
-	 * /dev/iopmem-blkN can map them (and wait on their references when it
-	 * truncates); to the char device they behave as generic ones.
+	 * FS-DAX pages only when asked (dax=1) and the kernel has FS-DAX: a
+	 * DAX file system maps them, and waits on their references when it
+	 * truncates. Otherwise generic pages, which the char device maps.
 	 */
-	pgmap->type = IS_ENABLED(CONFIG_FS_DAX) ? MEMORY_DEVICE_FS_DAX : MEMORY_DEVICE_GENERIC;
+	pgmap->type = idev->fsdax ? MEMORY_DEVICE_FS_DAX : MEMORY_DEVICE_GENERIC;
 	pgmap->range.start = idev->cpu_addr;
 	pgmap->range.end = idev->cpu_addr + idev->size - 1;
 	pgmap->nr_range = 1;
@@ -52,16 +62,50 @@ static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 	return 0;
 }
 
+/**
+ * struct iopmem_p2pdma_window - the char device's part of the p2pdma pool.
+ * @pdev: the provider.
+ * @addr: kernel address of the window (the BAR's start).
+ * @size: its length.
+ * @raised: the pages idled at refcount 0 and iopmem holds them at 1.
+ */
 struct iopmem_p2pdma_window {
 	struct pci_dev *pdev;
 	void *addr;
 	size_t size;
+	bool raised;
 };
+
+static void p2pdma_window_set_refs(struct iopmem_p2pdma_window *w, int count)
+{
+	unsigned long i;
+
+	for (i = 0; i < w->size >> PAGE_SHIFT; i++)
+		set_page_count(virt_to_page(w->addr + (i << PAGE_SHIFT)), count);
+}
+
+/*
+ * From 6.15 on P2PDMA pages idle at refcount 0, and a page whose count
+ * drops to 0 is handed back to the pool by itself (p2pdma_folio_free()).
+ * Mapped as refcounted pages, the window's pages would go 0 -> 1 -> 0 with
+ * every mapping and leak back to the pool page by page while iopmem still
+ * owns the window. So they are held at 1 for the window's life, like
+ * generic pages, and put back to 0 just before the window is freed whole.
+ */
+static void p2pdma_window_hold(struct iopmem_p2pdma_window *w)
+{
+	if (page_ref_count(virt_to_page(w->addr)))
+		return;
+	p2pdma_window_set_refs(w, 1);
+	w->raised = true;
+}
 
 static void p2pdma_window_free(void *data)
 {
 	struct iopmem_p2pdma_window *w = data;
 
+	if (w->raised)
+		p2pdma_window_set_refs(w, 0);
 	pci_free_p2pmem(w->pdev, w->addr, w->size);
 }
 
@@ -96,6 +140,7 @@ static int p2pdma_setup(struct iopmem_dev *idev, unsigned int share_pct)
 		pci_err(pdev, "iopmem: cannot allocate the BAR window from the p2pdma pool\n");
 		return -ENOMEM;
 	}
+	p2pdma_window_hold(w);
 	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_window_free, w);
 	if (ret)
 		return ret;
@@ -149,20 +194,27 @@ const char *iopmem_backend_name(u32 backend)
  * iopmem_pages_setup() - give the claimed BAR struct pages.
  * @idev: device whose BAR is claimed (iopmem_bar_claim()).
  * @use_p2pdma: prefer the kernel's p2pdma provider API where it is built in.
+ * @fsdax: FS-DAX pages for a DAX disk (zone-device backend; the char device
+ *         then maps nothing).
  * @share_pct: p2pdma backend only: percent of the BAR left in the kernel's
  *             pool and published for in-kernel users instead of /dev/iopmemN.
  *
- * Sets idev->size, ->base_pfn, ->base_refs and ->backend. Device-managed.
+ * Sets idev->size, ->base_pfn, ->base_refs, ->backend and ->fsdax.
+ * Device-managed.
  *
  * Return: 0 or a negative errno.
  */
-int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, unsigned int share_pct)
+int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, bool fsdax,
+		       unsigned int share_pct)
 {
 	const struct iopmem_backend_ops *ops;
 	int ret;
 
+	idev->fsdax = fsdax && IS_ENABLED(CONFIG_FS_DAX);
+	if (idev->fsdax)
+		idev->info_flags |= IOPMEM_INFO_F_DAX_DISK;
 	/* Without CONFIG_PCI_P2PDMA the provider API is stubs that fail. */
-	if (use_p2pdma && IS_ENABLED(CONFIG_PCI_P2PDMA))
+	if (use_p2pdma && !idev->fsdax && IS_ENABLED(CONFIG_PCI_P2PDMA))
 		ops = backend_ops(IOPMEM_BACKEND_P2PDMA);
 	else
 		ops = backend_ops(IOPMEM_BACKEND_ZONE_DEVICE);
@@ -180,15 +232,16 @@ int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, unsigned int sh
  * iopmem_pages_busy() - count the window's pages that are referenced.
  * @idev: device with pages.
  *
- * Return: the number of pages whose refcount is above the idle value, i.e.
- * pinned by get_user_pages()/pin_user_pages() users such as O_DIRECT.
+ * Return: the number of pages holding references beyond their idle count and
+ * their mappings, i.e. pinned by get_user_pages()/pin_user_pages() users
+ * such as O_DIRECT, or by vmsplice().
  */
 unsigned long iopmem_pages_busy(const struct iopmem_dev *idev)
 {
 	unsigned long i, busy = 0;
 
 	for (i = 0; i < iopmem_nr_pages(idev); i++)
-		if (page_ref_count(pfn_to_page(idev->base_pfn + i)) != idev->base_refs)
+		if (iopmem_page_pins(pfn_to_page(idev->base_pfn + i), idev->base_refs))
 			busy++;
 	return busy;
 }

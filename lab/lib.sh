@@ -10,9 +10,12 @@ LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LAB_ROOT=$(dirname "$LAB_DIR")
 LAB_CACHE=${IOPMEM_LAB_CACHE:-/var/cache/iopmem-lab}
 LAB_BUILD=${IOPMEM_LAB_BUILD:-$LAB_ROOT/build}
-LAB_KERNELS="6.1 6.12 p2pdma"
-# Not in make check: the KASAN/lockdep/kmemleak kernel that make stress uses.
-LAB_DEBUG_KERNEL=debug
+# make check's kernels: Debian's 6.1 and 6.12 packages (no PCI_P2PDMA) and
+# 7.2 built from sid's linux-source-7.2 (PCI_P2PDMA, lockdep, DEBUG_VM).
+LAB_KERNELS="6.1 6.12 7.2"
+# Not in make check: the KASAN/kmemleak kernel of make stress, and 6.12 built
+# with PCI_P2PDMA (the p2pdma provider with devmap PTEs; KERNELS=p2pdma).
+LAB_OTHER_KERNELS="debug p2pdma"
 
 lab_say() { printf 'lab: %s\n' "$*" >&2; }
 lab_die() { printf 'lab: error: %s\n' "$*" >&2; exit 2; }
@@ -31,6 +34,23 @@ lab_apt_update() {
 		apt-get update -q >/dev/null || lab_die "apt-get update failed"
 		touch "$stamp"
 	fi
+}
+
+# lab_suite_apt SUITE CMD ARGS...: run apt-get/apt-cache CMD against Debian
+# SUITE (sid, trixie-backports...) through package lists kept in the lab
+# cache, refreshed once per day. The host's own sources stay as they are.
+lab_suite_apt() {
+	local suite=$1 cmd=$2 a=$LAB_CACHE/apt/$1 opts
+	shift 2
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
+	[ -f "$a/sources.list" ] || echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$a/sources.list"
+	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
+		-o "Dir::Cache=$a/cache" -o APT::Sandbox::User=root)
+	if [ -z "$(find "$a/.updated" -mmin -1440 2>/dev/null)" ]; then
+		apt-get "${opts[@]}" update -q >/dev/null 2>&1 && touch "$a/.updated" ||
+			lab_say "apt-get update for Debian $suite failed"
+	fi
+	"$cmd" "${opts[@]}" "$@"
 }
 
 # lab_apt_install PKG...: install the Debian packages that are missing.

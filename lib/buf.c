@@ -72,6 +72,11 @@ static int open_node(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char 
 	ret = abi_check(ctx, buf->fd, node, &info);
 	if (ret)
 		return ret;
+	if (info.flags & IOPMEM_INFO_F_DAX_DISK)
+		return ctx_fail(ctx, -EBUSY,
+				"%s maps nothing: iopmem.ko was loaded with dax=1, its BAR is the DAX disk "
+				"/dev/iopmem-blk%s (use a file on its file system as dax:FILE)",
+				dev, node + strlen("iopmem"));
 	if (offset % (uint64_t)sysconf(_SC_PAGESIZE) || offset >= info.size)
 		return ctx_fail(ctx, -EINVAL, "%s: offset %llu must be page-aligned and below its %llu bytes",
 				dev, (unsigned long long)offset, (unsigned long long)info.size);

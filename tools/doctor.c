@@ -46,20 +46,22 @@ static void say(struct report *r, enum status st, const char *check, const char 
 }
 
 /*
- * The kernel lines iopmem.ko serves, as data (README's kernel table): from
- * 6.15 on, ZONE_DEVICE pages of the FS_DAX and P2PDMA kinds start at
- * refcount 0, and 6.16 removed pfn_t and devmap PTEs, which this module's
- * mapping model needs; its build stops there with a message.
+ * The kernel lines iopmem.ko serves, as data (README's kernel table). Up to
+ * 6.14 it maps the BAR through devmap PTEs; from 6.15 on (FS-DAX and P2PDMA
+ * pages idle at refcount 0; pfn_t gone in 6.17) as refcounted pages, which
+ * its build probes for. Lines between the lab's kernels build by the same
+ * probes but are not tested.
  */
 static const struct {
 	unsigned int from, to; /* major * 1000 + minor, inclusive */
 	enum status st;
 	const char *what;
 } kernel_lines[] = {
-	{ 0, 5999, WARN, "older than any kernel iopmem.ko is tested on (6.1 and 6.12)" },
-	{ 6001, 6014, PASS, "a kernel line iopmem.ko serves (tested: 6.1, 6.12)" },
-	{ 6015, 999999, FAIL, "not served by this iopmem.ko: from 6.15 on ZONE_DEVICE pages start at "
-			      "refcount 0, and 6.16 removed pfn_t/devmap PTEs (the build stops)" },
+	{ 0, 5999, WARN, "older than any kernel iopmem.ko is tested on (6.1, 6.12, 7.2)" },
+	{ 6001, 6014, PASS, "a kernel line iopmem.ko serves with devmap PTEs (tested: 6.1, 6.12)" },
+	{ 6015, 7002, PASS, "a kernel line iopmem.ko serves with refcounted pages (tested: 7.2)" },
+	{ 7003, 999999, WARN, "newer than any kernel iopmem.ko is tested on (7.2); its build probes "
+			      "the kernel and stops with a message where it cannot serve it" },
 };
 
 /* Is this kernel one iopmem.ko can serve at all? */
@@ -79,8 +81,8 @@ static void check_kernel_line(struct report *r, const struct iopmem_platform *p)
 			continue;
 		snprintf(d, sizeof(d), "kernel %s: %s", p->kernel_release, kernel_lines[i].what);
 		say(r, kernel_lines[i].st, "kernel", d,
-		    "boot a kernel of a served line (Debian 12's 6.1, or 6.12 from bookworm-backports); "
-		    "the README's kernel table lists them");
+		    "boot a kernel of a tested line (Debian's 6.1, 6.12 or 7.2); the README's kernel "
+		    "table lists them");
 		return;
 	}
 }
@@ -156,6 +158,57 @@ static int have_headers(const struct report *r, const struct iopmem_platform *p)
 
 	snprintf(path, sizeof(path), "%s/lib/modules/%s/build/Makefile", r->root, p->kernel_release);
 	return !stat(path, &st);
+}
+
+/*
+ * GCC's major version the kernel headers were built with (CONFIG_GCC_VERSION
+ * in their .config, e.g. 140200 -> 14), or 0 when unknown.
+ */
+static unsigned int headers_gcc(const struct report *r, const struct iopmem_platform *p)
+{
+	char path[512], line[256];
+	unsigned int v = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/lib/modules/%s/build/.config", r->root, p->kernel_release);
+	f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CONFIG_GCC_VERSION=%u", &v) == 1)
+			break;
+	fclose(f);
+	return v / 10000;
+}
+
+/* Is GCC of major version @major installed (Debian's /usr/lib/gcc/TRIPLE/N)? */
+static int have_gcc(const struct report *r, unsigned int major)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/usr/lib/gcc/x86_64-linux-gnu/%u", r->root, major);
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * Out-of-tree modules must be built by the compiler the kernel was: Debian's
+ * 7.x headers pass flags (-fmin-function-alignment) that older GCCs reject,
+ * and the module build then fails on its first probe.
+ */
+static void check_compiler(struct report *r, const struct iopmem_platform *p)
+{
+	unsigned int major = headers_gcc(r, p);
+	char d[256], hint[320];
+
+	if (!major)
+		return;
+	snprintf(d, sizeof(d), "the headers of %s were built with GCC %u%s", p->kernel_release, major,
+		 have_gcc(r, major) ? ", which is installed" : ", which this machine lacks");
+	snprintf(hint, sizeof(hint),
+		 "install gcc-%u (from the Debian suite this kernel comes from), or build iopmem.ko in a "
+		 "chroot of that suite; a different GCC cannot build modules for this kernel", major);
+	say(r, have_gcc(r, major) ? PASS : FAIL, "compiler", d, hint);
 }
 
 static void check_module(struct report *r, const struct iopmem_platform *p)
@@ -287,6 +340,7 @@ int cmd_doctor(struct iopmem_ctx *ctx, struct opts *o)
 
 	iopmem_platform_get(ctx, &p);
 	check_kernel(&r, &p);
+	check_compiler(&r, &p);
 	check_iommu(&r, &p);
 	check_acs(&r, ctx);
 	check_module(&r, &p);

@@ -37,6 +37,11 @@ enum iopmem_memtype {
 #define IOPMEM_INFO_F_64BIT        (1U << 1) /* the BAR is a 64-bit BAR */
 /* part of the BAR is published to in-kernel p2pdma users */
 #define IOPMEM_INFO_F_PUBLISHED    (1U << 2)
+/*
+ * The BAR's pages are FS-DAX pages, for a DAX file system on /dev/iopmem-blkN
+ * (module parameter dax=1): this node answers ioctls but maps nothing.
+ */
+#define IOPMEM_INFO_F_DAX_DISK     (1U << 3)
 
 /**
  * struct iopmem_info - what a /dev/iopmemN node maps.

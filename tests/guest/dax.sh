@@ -134,6 +134,26 @@ for _ in sys.stdin:
 	[ -b $dev ] || ok=0
 	[ $ok = 1 ]
 }
+# char_node_maps_nothing: with dax=1 the BAR's pages are FS-DAX pages, the
+# file system's alone: /dev/iopmem0 opens and answers ioctls but every
+# mapping is refused (EBUSY) with the reason in the log, and the CLI says so.
+char_node_maps_nothing() {
+	local ans ok=1
+	ans=$(python3 -c '
+import errno, mmap, os, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+try:
+    mmap.mmap(fd, 4096).close(); print("mapped")
+except OSError as e:
+    print(errno.errorcode.get(e.errno, str(e.errno)))
+' /dev/iopmem0)
+	[ "$ans" = EBUSY ] || { echo "# mmap of /dev/iopmem0: ${ans:-nothing}, not EBUSY"; ok=0; }
+	dmesg | grep -q "mapping refused: the BAR is the DAX disk /dev/iopmem-blk0" ||
+		{ echo "# no word of the refusal in the log"; ok=0; }
+	"$cli" copy /dev/nvme0n1 /dev/iopmem0 --size 4096 2>"$LAB_OUT/dax-node.err" && { echo "# the CLI copied into it"; ok=0; }
+	grep -q "loaded with dax=1" "$LAB_OUT/dax-node.err" || { echo "# CLI: $(cat "$LAB_OUT/dax-node.err")"; ok=0; }
+	[ $ok = 1 ]
+}
 mounted_dax() { grep -q "^$dev $mnt ext4 .*dax=always" /proc/mounts; }
 reload() { rmmod iopmem && insmod_binds $dev; } # unload and load iopmem.ko again
 
@@ -173,8 +193,12 @@ if [ "${DAX_STAGE:-1}" = 1 ]; then
 		echo "# xfs: not in this kernel, or no mkfs.xfs"
 	fi
 	t "mkfs.ext4 (4 KiB blocks)" mkfs.ext4 -q -F -b 4096 -E nodiscard $dev
-	t "while $dev is mounted /dev/iopmem0 writes none of it (EBUSY, SIGBUS), reads go on; after umount it writes" \
-		char_node_yields_to_mount
+	if [ "$expect" = dax ]; then
+		t "dax=1: /dev/iopmem0 maps nothing (EBUSY, reason in the log and from the CLI)" char_node_maps_nothing
+	else
+		t "while $dev is mounted /dev/iopmem0 writes none of it (EBUSY, SIGBUS), reads go on; after umount it writes" \
+			char_node_yields_to_mount
+	fi
 	t "mount -o $opts" mount -o $opts $dev $mnt
 	if [ "$expect" = dax ]; then
 		t "/proc/mounts says dax=always" mounted_dax
