@@ -175,7 +175,53 @@ void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info)
 union iopmem_ioc_arg {
 	struct iopmem_info info;
 	struct iopmem_p2p_query q;
+	struct iopmem_file_io io;
 };
+
+/*
+ * File I/O runs as long as the device behind the file takes, too long to
+ * hold iopmem_srcu (shared by every device's unbind). It counts itself in
+ * instead, under SRCU while the device is alive; unbind waits for the count
+ * after its synchronize_srcu(), so it sees every request that got in.
+ */
+static bool iopmem_io_get(struct iopmem_dev *idev)
+{
+	bool ok;
+	int idx;
+
+	idx = srcu_read_lock(&iopmem_srcu);
+	ok = iopmem_alive(idev);
+	if (ok)
+		atomic_inc(&idev->io_inflight);
+	srcu_read_unlock(&iopmem_srcu, idx);
+	return ok;
+}
+
+static void iopmem_io_put(struct iopmem_dev *idev)
+{
+	if (atomic_dec_and_test(&idev->io_inflight))
+		wake_up_var(&idev->io_inflight);
+}
+
+static void iopmem_io_wait(struct iopmem_dev *idev)
+{
+	while (!wait_var_event_timeout(&idev->io_inflight, !atomic_read(&idev->io_inflight),
+				       5 * HZ))
+		pci_info(idev->pdev, "iopmem: waiting for %d file I/O requests to finish\n",
+			 atomic_read(&idev->io_inflight));
+}
+
+static long iopmem_ioctl_file_io(struct iopmem_dev *idev, struct file *file,
+				 struct iopmem_file_io *iof)
+{
+	long ret;
+
+	if (!iopmem_io_get(idev))
+		return -ENODEV;
+	ret = iopmem_file_io(idev, file, iof);
+	iopmem_io_put(idev);
+	return ret;
+}
 
 /* Under iopmem_srcu, the device alive: answer from and into kernel memory. */
 static long iopmem_ioctl_answer(struct iopmem_dev *idev, unsigned int cmd, union iopmem_ioc_arg *a)
@@ -205,10 +251,18 @@ static long iopmem_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		size = sizeof(a.info);
 	else if (cmd == IOPMEM_IOC_P2P)
 		size = sizeof(a.q);
+	else if (cmd == IOPMEM_IOC_FILE_IO)
+		size = sizeof(a.io);
 	else
 		return -ENOTTY;
-	if (cmd == IOPMEM_IOC_P2P && copy_from_user(&a.q, uarg, size))
+	if (cmd != IOPMEM_IOC_INFO && copy_from_user(&a, uarg, size))
 		return -EFAULT;
+	if (cmd == IOPMEM_IOC_FILE_IO) {
+		ret = iopmem_ioctl_file_io(idev, file, &a.io);
+		if (!ret && copy_to_user(uarg, &a.io, size))
+			return -EFAULT;
+		return ret;
+	}
 	idx = srcu_read_lock(&iopmem_srcu);
 	ret = iopmem_alive(idev) ? iopmem_ioctl_answer(idev, cmd, &a) : -ENODEV;
 	srcu_read_unlock(&iopmem_srcu, idx);
@@ -370,6 +424,7 @@ static void iopmem_cdev_remove(void *data)
 
 	cdev_device_del(&idev->cdev, &idev->dev);
 	iopmem_revoke(idev);
+	iopmem_io_wait(idev);
 	iopmem_pages_wait_idle(idev);
 }
 

@@ -53,6 +53,8 @@
  * @blk_dying: set (under the disk's open_mutex) once unbind has begun: the
  *             disk takes no new opener.
  * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
+ * @io_inflight: file I/O requests running on the BAR's pages (taken under
+ *               iopmem_srcu while @alive; unbind waits for zero).
  * @lock: protects @files.
  * @files: open files, walked at unbind to revoke their mappings.
  */
@@ -82,6 +84,7 @@ struct iopmem_dev {
 	struct dax_device *dax_dev;
 	bool blk_dying;
 	bool alive;
+	atomic_t io_inflight;
 	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;
 };
@@ -114,6 +117,9 @@ void iopmem_cdev_zap(struct iopmem_dev *idev);
 /* iopmem_blk.c */
 int iopmem_blk_add(struct iopmem_dev *idev);
 bool iopmem_blk_claimed(const struct iopmem_dev *idev);
+
+/* iopmem_fileio.c */
+int iopmem_file_io(struct iopmem_dev *idev, struct file *self, struct iopmem_file_io *iof);
 
 /* iopmem_topo.c */
 int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,

@@ -123,6 +123,41 @@ struct iopmem_p2p_query {
 	__u64 reserved[2];
 };
 
+/* iopmem_file_io.op */
+enum iopmem_file_io_op {
+	IOPMEM_FILE_READ = 1,  /* read the file into the BAR */
+	IOPMEM_FILE_WRITE = 2, /* write the BAR to the file */
+};
+
+/**
+ * struct iopmem_file_io - direct I/O between a file and the BAR, issued by
+ * the module (no mapping, no page pinning in the caller).
+ * @fd: in: the file: a block device or a regular file, opened by the caller
+ *      for reading (IOPMEM_FILE_READ) or writing (IOPMEM_FILE_WRITE); it
+ *      need not be opened with O_DIRECT.
+ * @op: in: enum iopmem_file_io_op. The node must be open for writing to
+ *      read into the BAR, for reading to write from it.
+ * @flags: in: zero.
+ * @reserved0: zero.
+ * @file_offset: in: byte offset in the file.
+ * @bar_offset: in: byte offset in the node (as for mmap).
+ * @len: in: bytes, at most 16 MiB. @file_offset, @bar_offset and @len are
+ *       multiples of the logical block size of the file's block device.
+ * @done: out: bytes moved; less than @len only at the end of the file.
+ * @reserved: zero.
+ */
+struct iopmem_file_io {
+	__u32 fd;
+	__u32 op;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 file_offset;
+	__u64 bar_offset;
+	__u64 len;
+	__u64 done;
+	__u64 reserved[3];
+};
+
 #define IOPMEM_IOC_MAGIC 0xB9
 #define IOPMEM_IOC_INFO  _IOR(IOPMEM_IOC_MAGIC, 0x00, struct iopmem_info)
 /*
@@ -130,5 +165,14 @@ struct iopmem_p2p_query {
  * for a device number above 31, a function above 7 or non-zero pad/reserved.
  */
 #define IOPMEM_IOC_P2P   _IOWR(IOPMEM_IOC_MAGIC, 0x01, struct iopmem_p2p_query)
+/*
+ * Synchronous. Nothing moves and it fails with EINVAL (malformed, out of
+ * bounds, misaligned), EBADF (a file not open for that direction),
+ * EOPNOTSUPP (no direct I/O on the file, or no PCI device behind it), EBUSY
+ * (dax=1, or reading into a BAR whose disk is mounted), EREMOTEIO (that
+ * device cannot DMA to this BAR), ENODEV (unbound). Otherwise the I/O's own
+ * result. Unbind waits for requests in flight.
+ */
+#define IOPMEM_IOC_FILE_IO _IOWR(IOPMEM_IOC_MAGIC, 0x02, struct iopmem_file_io)
 
 #endif /* _UAPI_IOPMEM_H */

@@ -8,6 +8,10 @@
  *   iopmem-abuse unbind DEV BDF  unbind with live mappings, then rebind
  *   iopmem-abuse pin DEV BDF     unbind while pages are pinned must wait
  *   iopmem-abuse p2p DEV BDF     print IOPMEM_IOC_P2P's verdict for client BDF
+ *   iopmem-abuse fileio DEV FILE read|write FOFF BOFF LEN [MODE]
+ *                                one IOPMEM_IOC_FILE_IO (FILE opened O_RDONLY
+ *                                for read, O_WRONLY for write, or as MODE says:
+ *                                ro, wo); prints done=N errno=E, exits with E
  *
  * Prints "ok - ..." / "not ok - ..." per check; exits with the failure count.
  */
@@ -273,6 +277,35 @@ static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
 	return test_failures;
 }
 
+static int cmd_fileio(char **argv, int argc)
+{
+	struct iopmem_file_io io = { 0 };
+	const char *mode = argc > 8 ? argv[8] : "";
+	int fd, dfd, flags, ret;
+
+	io.op = !strcmp(argv[4], "read") ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE;
+	flags = io.op == IOPMEM_FILE_READ ? O_RDONLY : O_WRONLY;
+	if (!strcmp(mode, "ro"))
+		flags = O_RDONLY;
+	else if (!strcmp(mode, "wo"))
+		flags = O_WRONLY;
+	io.file_offset = strtoull(argv[5], NULL, 0);
+	io.bar_offset = strtoull(argv[6], NULL, 0);
+	io.len = strtoull(argv[7], NULL, 0);
+	dfd = open(argv[2], O_RDWR | O_CLOEXEC);
+	fd = open(argv[3], flags | O_CLOEXEC);
+	if (dfd < 0 || fd < 0) {
+		perror("iopmem-abuse fileio: open");
+		return 2;
+	}
+	io.fd = (uint32_t)fd;
+	ret = ioctl(dfd, IOPMEM_IOC_FILE_IO, &io) < 0 ? errno : 0;
+	printf("done=%llu errno=%d\n", (unsigned long long)io.done, ret);
+	close(fd);
+	close(dfd);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	/* Line by line, so a hang shows where it is in the lab's console log. */
@@ -285,8 +318,11 @@ int main(int argc, char **argv)
 		return cmd_unbind(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "p2p"))
 		return cmd_p2p(argv[2], argv[3]);
+	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "fileio"))
+		return cmd_fileio(argv, argc);
 	if (argc == 5 && !strcmp(argv[1], "pin"))
 		return cmd_pin(argv[2], argv[3], !strcmp(argv[4], "p2pdma"));
-	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF | pin DEV BDF BACKEND\n");
+	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF | pin DEV BDF BACKEND |\n"
+			"       fileio DEV FILE read|write FOFF BOFF LEN [ro|wo]\n");
 	return 2;
 }

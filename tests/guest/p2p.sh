@@ -117,6 +117,49 @@ else
 fi
 t "no page stays pinned after the transfers" pinned_zero
 
+# Kernel-submitted direct I/O (IOPMEM_IOC_FILE_IO): the module's own pages,
+# no mapping. It follows the P2P verdict (P2P_RULES) on every kernel, also
+# where nothing would stop a DMA: a path that cannot work is refused before
+# any byte moves. Odd sizes at 512-byte offsets; the host checks the bytes.
+fileio() { # ARGS...: iopmem-abuse fileio, its errno as status, its line in the log
+	"$abuse" fileio $dev "$@"
+}
+fileio_moves() { # WANT ARGS...: done must be WANT
+	local want=$1 out
+	shift
+	out=$(fileio "$@") || { echo "# $out"; return 1; }
+	[ "$out" = "done=$want errno=0" ] || { echo "# $out"; return 1; }
+}
+fails_with() { # ERRNO ARGS...
+	local e=$1
+	shift
+	fileio "$@" >/dev/null
+	[ $? = "$e" ]
+}
+nvme_bytes=$(blockdev --getsize64 /dev/nvme0n1)
+if [ "${P2P_RULES:-p2p}" = p2p ]; then
+	t "kernel I/O: NVMe -> BAR, 3 MiB + 1 KiB, file at 1536, BAR at 40 MiB + 512" \
+		fileio_moves $((3 * 1048576 + 1024)) /dev/nvme0n1 read 1536 $((40 * 1048576 + 512)) $((3 * 1048576 + 1024))
+	t "kernel I/O: BAR at 32 MiB -> NVMe at 96 MiB + 512, 2 MiB + 512" \
+		fileio_moves $((2 * 1048576 + 512)) /dev/nvme0n1 write $((96 * 1048576 + 512)) $((32 * 1048576)) $((2 * 1048576 + 512))
+	t "kernel I/O: a read at the end of the disk is short (done=512)" \
+		fileio_moves 512 /dev/nvme0n1 read $((nvme_bytes - 512)) $((44 * 1048576)) 4096
+	t "kernel I/O pinned nothing" pinned_zero
+else
+	t "kernel I/O: NVMe -> BAR refused with EREMOTEIO (no P2P path)" \
+		fails_with 121 /dev/nvme0n1 read 1536 $((40 * 1048576 + 512)) $((3 * 1048576 + 1024))
+	t "kernel I/O: BAR -> NVMe refused with EREMOTEIO" \
+		fails_with 121 /dev/nvme0n1 write $((96 * 1048576 + 512)) $((32 * 1048576)) $((2 * 1048576 + 512))
+fi
+t "kernel I/O: a BAR offset off the 512-byte block is EINVAL" fails_with 22 /dev/nvme0n1 read 0 100 4096
+t "kernel I/O: a range past the BAR's end is EINVAL" fails_with 22 /dev/nvme0n1 read 0 "$(cat $sys/size)" 4096
+t "kernel I/O: more than 16 MiB in one request is EINVAL" fails_with 22 /dev/nvme0n1 read 0 0 $((32 * 1048576))
+t "kernel I/O: reading from a file opened write-only is EBADF" fails_with 9 /dev/nvme0n1 read 0 0 4096 wo
+t "kernel I/O: writing to a file opened read-only is EBADF" fails_with 9 /dev/nvme0n1 write 0 0 4096 ro
+head -c 8192 /dev/zero >"$LAB_OUT/plain.bin"
+t "kernel I/O: a file with no block device under it (9p) is EOPNOTSUPP" \
+	fails_with 95 "$LAB_OUT/plain.bin" read 0 0 4096
+
 t "nvme0 is the first lab controller" grep -q '^lab-nvme0 *$' /sys/class/nvme/nvme0/serial
 t "nvme1 is the second, the one with the CMB" grep -q '^lab-nvme1 *$' /sys/class/nvme/nvme1/serial
 nvme0_bdf=$(basename "$(readlink -f /sys/block/nvme0n1/device/device)")

@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Direct I/O between a file and the BAR, issued by the module
+ * (IOPMEM_IOC_FILE_IO): no user mapping, no get_user_pages() per request.
+ *
+ * The module describes its own pages of the BAR range with a bvec iov_iter
+ * and asks the caller's file for direct I/O on it, as the kernel's own users
+ * of direct I/O on files do (loop, nvmet's file backend). The block layer
+ * takes bvec pages as they are: no page lookups, no references, no pins.
+ *
+ * What the mmap path gets from GUP has to be checked here instead: the
+ * directions the caller opened both files for, the bounds of the BAR, the
+ * DIO alignment, and whether the device behind the file can reach the BAR
+ * (the kernel's P2P rules, and for p2pdma pages a queue that opted in to
+ * them). Refusals come before any byte moves.
+ */
+#include <linux/blkdev.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+
+#include "compat.h"
+#include "iopmem_drv.h"
+
+/* Per request: 4096 pages, a 64 KiB bvec array. Callers split larger copies. */
+#define IOPMEM_FILE_IO_MAX (16U << 20)
+
+/* The block device a file's direct I/O ends up on, or NULL (no single one). */
+static struct block_device *iopmem_file_bdev(struct file *file)
+{
+	struct inode *inode = file_inode(file);
+
+	if (S_ISBLK(inode->i_mode))
+		return I_BDEV(file->f_mapping->host);
+	if (S_ISREG(inode->i_mode))
+		return inode->i_sb->s_bdev;
+	return NULL;
+}
+
+/* The PCI function that does a disk's DMA: the first one above it. */
+static struct pci_dev *iopmem_bdev_pci(struct block_device *bdev)
+{
+	struct device *d;
+
+	for (d = disk_to_dev(bdev->bd_disk); d; d = d->parent)
+		if (dev_is_pci(d))
+			return to_pci_dev(d);
+	return NULL;
+}
+
+/*
+ * Can the device behind @file DMA to this BAR? The same verdict as
+ * IOPMEM_IOC_P2P (the kernel's p2pdma rules where it has them, iopmem's
+ * copy of them elsewhere), and for p2pdma pages a queue that takes them:
+ * a driver that never opted in would hand them to the DMA API as RAM.
+ */
+static int iopmem_file_reaches(struct iopmem_dev *idev, struct block_device *bdev)
+{
+	struct iopmem_p2p_query q = {};
+	struct pci_dev *client = iopmem_bdev_pci(bdev);
+
+	if (!client)
+		return -EOPNOTSUPP;
+	if (idev->backend == IOPMEM_BACKEND_P2PDMA && !blk_queue_pci_p2pdma(bdev_get_queue(bdev)))
+		return -EREMOTEIO;
+	return iopmem_p2p_verdict(idev, client, &q);
+}
+
+/*
+ * Everything that can be refused before I/O, in the order a caller would
+ * want to hear it. @iof->op says which file is written.
+ */
+static int iopmem_file_io_check(struct iopmem_dev *idev, struct file *self,
+				const struct iopmem_file_io *iof, struct file *file,
+				struct block_device **bdevp)
+{
+	bool into_bar = iof->op == IOPMEM_FILE_READ;
+	struct block_device *bdev;
+	unsigned int align;
+
+	if (!(file->f_mode & (into_bar ? FMODE_READ : FMODE_WRITE)) ||
+	    !(self->f_mode & (into_bar ? FMODE_WRITE : FMODE_READ)))
+		return -EBADF;
+	if (!(file->f_mode & FMODE_CAN_ODIRECT))
+		return -EOPNOTSUPP;
+	if (!iof->len || iof->len > IOPMEM_FILE_IO_MAX || iof->bar_offset >= idev->size ||
+	    iof->len > idev->size - iof->bar_offset)
+		return -EINVAL;
+	if (idev->fsdax || (into_bar && iopmem_blk_claimed(idev)))
+		return -EBUSY;
+	bdev = iopmem_file_bdev(file);
+	if (!bdev)
+		return -EOPNOTSUPP;
+	align = bdev_logical_block_size(bdev);
+	if ((iof->file_offset | iof->bar_offset | iof->len) & (align - 1))
+		return -EINVAL;
+	*bdevp = bdev;
+	return iopmem_file_reaches(idev, bdev);
+}
+
+/* One bvec per page of BAR [@off, @off + @len): the module's own pages. */
+static struct bio_vec *iopmem_bar_bvecs(struct iopmem_dev *idev, u64 off, u64 len,
+					unsigned int *nr)
+{
+	unsigned long first = off >> PAGE_SHIFT;
+	unsigned int i, n = DIV_ROUND_UP(offset_in_page(off) + len, PAGE_SIZE);
+	struct bio_vec *bv = kvmalloc_array(n, sizeof(*bv), GFP_KERNEL);
+	size_t head = offset_in_page(off);
+
+	if (!bv)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		size_t chunk = min_t(u64, PAGE_SIZE - head, len);
+
+		bvec_set_page(&bv[i], pfn_to_page(idev->base_pfn + first + i), chunk, head);
+		len -= chunk;
+		head = 0;
+	}
+	*nr = n;
+	return bv;
+}
+
+/* Synchronous direct I/O on @file over @bv; bytes moved or a negative errno. */
+static ssize_t iopmem_file_rw(struct file *file, bool into_bar, loff_t pos,
+			      struct bio_vec *bv, unsigned int nr, size_t len)
+{
+	struct iov_iter iter;
+	struct kiocb kiocb;
+	ssize_t ret;
+
+	iov_iter_bvec(&iter, into_bar ? ITER_DEST : ITER_SOURCE, bv, nr, len);
+	init_sync_kiocb(&kiocb, file);
+	kiocb.ki_pos = pos;
+	kiocb.ki_flags |= IOCB_DIRECT;
+	if (into_bar)
+		return vfs_iocb_iter_read(file, &kiocb, &iter);
+	file_start_write(file);
+	ret = vfs_iocb_iter_write(file, &kiocb, &iter);
+	file_end_write(file);
+	return ret;
+}
+
+static bool iopmem_file_io_valid(const struct iopmem_file_io *iof)
+{
+	return (iof->op == IOPMEM_FILE_READ || iof->op == IOPMEM_FILE_WRITE) && !iof->flags &&
+	       !iof->reserved0 && !iof->done && !iof->reserved[0] && !iof->reserved[1] &&
+	       !iof->reserved[2];
+}
+
+/**
+ * iopmem_file_io() - IOPMEM_IOC_FILE_IO: move a range between a file and the BAR.
+ * @idev: the BAR's device, with an I/O reference held (iopmem_io_get()).
+ * @self: the caller's open file of /dev/iopmemN (its mode gates the BAR side).
+ * @iof: the request, in kernel memory; @iof->done is set to the bytes moved.
+ *
+ * Return: 0 (a short @iof->done only at the end of the file), or a negative
+ * errno: EINVAL (malformed, out of bounds, misaligned), EBADF (a file not
+ * open for that direction), EOPNOTSUPP (no direct I/O, or no PCI device
+ * behind the file), EBUSY (the BAR belongs to a file system now), EREMOTEIO
+ * (the device cannot reach the BAR); nothing moved in any of these. Errors of
+ * the I/O itself are returned as the file reported them.
+ */
+int iopmem_file_io(struct iopmem_dev *idev, struct file *self, struct iopmem_file_io *iof)
+{
+	struct block_device *bdev;
+	struct bio_vec *bv;
+	struct file *file;
+	unsigned int nr;
+	ssize_t ret;
+
+	if (!iopmem_file_io_valid(iof))
+		return -EINVAL;
+	file = fget(iof->fd);
+	if (!file)
+		return -EBADF;
+	ret = iopmem_file_io_check(idev, self, iof, file, &bdev);
+	if (ret)
+		goto out;
+	bv = iopmem_bar_bvecs(idev, iof->bar_offset, iof->len, &nr);
+	if (!bv) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = iopmem_file_rw(file, iof->op == IOPMEM_FILE_READ, iof->file_offset, bv, nr, iof->len);
+	kvfree(bv);
+	if (ret >= 0) {
+		iof->done = ret;
+		ret = 0;
+	}
+out:
+	fput(file);
+	return ret;
+}
