@@ -183,6 +183,12 @@ struct iopmem_end {
 #define IOPMEM_COPY_NO_FALLBACK  (1U << 0) /* fail rather than bounce through host RAM */
 #define IOPMEM_COPY_FORCE_BOUNCE (1U << 1) /* bounce on purpose (benchmark baseline) */
 #define IOPMEM_COPY_NO_SYNC      (1U << 2) /* skip the final fdatasync() of a file destination */
+/*
+ * Move the P2P part through the buffer's mapping (O_DIRECT, io_uring), not
+ * by asking iopmem.ko to issue the file I/O itself (IOPMEM_IOC_FILE_IO, the
+ * default where the module has it and one end is a /dev/iopmemN buffer).
+ */
+#define IOPMEM_COPY_NO_KERNEL    (1U << 3)
 
 struct iopmem_copy_opts {
 	unsigned int qd;     /* I/Os in flight; 0: IOPMEM_COPY_DEFAULT_QD */
@@ -216,12 +222,13 @@ struct iopmem_copy_result {
 	uint64_t bytes_bounced; /* copied by the CPU through host RAM */
 	unsigned int fallbacks; /* IOPMEM_FB_* */
 	char reason[768];       /* the fallbacks in words; "" when there were none */
-	char engine[16];        /* "io_uring" or "pread/pwrite" */
+	char engine[16];        /* "iopmem.ko", "io_uring" or "pread/pwrite" */
 	double seconds;         /* wall time of the copy */
 	unsigned int qd;        /* I/Os in flight at most, as run (1 without io_uring) */
 	unsigned int align;     /* O_DIRECT alignment used, bytes; 0 when no end is a file */
 	uint64_t chunk;         /* bytes per I/O, as run (cut to the copy's size) */
-	uint64_t reserved[2];   /* zeroed by the library */
+	uint64_t bytes_kernel;  /* of bytes_p2p, moved by I/O iopmem.ko issued (no mapping) */
+	uint64_t reserved[1];   /* zeroed by the library */
 };
 
 IOPMEM_API int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src,

@@ -24,6 +24,7 @@ struct iopmem_buf {
 	size_t size;
 	int provider;            /* PCI function index in the context, -1 unknown */
 	enum iopmem_buf_kind kind;
+	uint64_t node_offset;    /* IOPMEM_BUF_IOPMEM: the mapping's offset in the node */
 	char name[64];           /* "iopmem0", "p2pmem:0000:01:00.0" */
 };
 
@@ -87,6 +88,7 @@ static int open_node(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char 
 				dev, size, (unsigned long long)offset, (unsigned long long)info.size);
 	buf->size = size;
 	buf->kind = IOPMEM_BUF_IOPMEM;
+	buf->node_offset = offset;
 	snprintf(buf->name, sizeof(buf->name), "%s", node);
 	snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", info.pci_domain, info.pci_bus,
 		 info.pci_dev, info.pci_fn);
@@ -259,4 +261,33 @@ enum iopmem_buf_kind iopmem_buf_kind(const struct iopmem_buf *buf)
 const char *iopmem_buf_name(const struct iopmem_buf *buf)
 {
 	return buf->name;
+}
+
+/*
+ * buf_file_io() - have iopmem.ko move [off, off + len) of @buf to or from
+ * @fd at @file_off by direct I/O it issues itself (IOPMEM_IOC_FILE_IO).
+ * @into_buf: read @fd into the buffer, else write the buffer to @fd.
+ * @done: bytes moved.
+ *
+ * Return: 0, -EOPNOTSUPP for a buffer that is not a /dev/iopmemN mapping,
+ * -ENOTTY from a module without the ioctl, or the module's negative errno.
+ */
+int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t file_off,
+		uint64_t off, uint64_t len, uint64_t *done)
+{
+	struct iopmem_file_io io = {
+		.fd = (uint32_t)fd,
+		.op = into_buf ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE,
+		.file_offset = file_off,
+		.bar_offset = buf->node_offset + off,
+		.len = len,
+	};
+
+	*done = 0;
+	if (buf->kind != IOPMEM_BUF_IOPMEM || fd < 0)
+		return -EOPNOTSUPP;
+	if (ioctl(buf->fd, IOPMEM_IOC_FILE_IO, &io) < 0)
+		return -errno;
+	*done = io.done;
+	return 0;
 }

@@ -361,6 +361,7 @@ static int plan(struct job *j, const struct iopmem_end *src, const struct iopmem
 		job_note(j, IOPMEM_FB_FORCED, "bouncing through host RAM was asked for");
 	}
 	j->p2p = (j->src.mem && j->src.device) || (j->dst.mem && j->dst.device) || j->stage_device;
+	plan_kernel(j, src, dst);
 	/* Without a stage the bytes still move by DMA (host-dma): that is no bounce. */
 	if (!ret && (j->o->flags & IOPMEM_COPY_NO_FALLBACK) && (j->res->fallbacks & ~IOPMEM_FB_NO_STAGE))
 		ret = ctx_fail(j->ctx, (j->res->fallbacks & IOPMEM_FB_TOPOLOGY) ? -EREMOTEIO : -EINVAL,
@@ -417,6 +418,8 @@ static int run(struct job *j)
 	if (j->bounce_all)
 		return engine_bounce(j, 0, j->len);
 	ret = engine_bounce(j, 0, j->head);
+	if (!ret && j->kbuf && j->mid_end > j->head)
+		ret = engine_kernel(j);
 	if (!ret && j->mid_end > j->head)
 		ret = engine_direct(j);
 	if (!ret)
@@ -515,13 +518,17 @@ int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const stru
  * iopmem_copy_path() - the path a copy's bytes took, in one word.
  * @res: a result from iopmem_copy().
  *
- * Return: "p2p", "host-dma" (O_DIRECT to/from host memory), "bounce", the
- * mixes "p2p+bounce" and "host-dma+bounce", or "none" when nothing moved.
+ * Return: "kernel" (P2P by I/O iopmem.ko issued), "p2p" (P2P through the
+ * buffer's mapping), "host-dma" (O_DIRECT to/from host memory), "bounce", the
+ * mixes "kernel+bounce", "p2p+bounce" and "host-dma+bounce", or "none" when
+ * nothing moved.
  */
 const char *iopmem_copy_path(const struct iopmem_copy_result *res)
 {
 	if (!res->bytes)
 		return "none";
+	if (res->bytes_kernel && res->bytes_kernel == res->bytes_p2p)
+		return res->bytes_bounced ? "kernel+bounce" : "kernel";
 	if (res->bytes_p2p && res->bytes_bounced)
 		return "p2p+bounce";
 	if (res->bytes_direct && res->bytes_bounced)

@@ -47,12 +47,19 @@ struct job {
 	int bounce_all;      /* every remaining byte goes through the CPU path */
 	int cancelled;
 	int refused_err;     /* the errno the kernel refused DMA with, 0 if none */
+	const struct iopmem_buf *kbuf; /* iopmem.ko may move the P2P part: this buffer */
+	uint64_t kbuf_off;   /* the copy's byte 0 in kbuf */
+	int kbuf_is_src;     /* kbuf is the source (written to the file) */
 	int err;             /* the first failure: later ones keep its words */
 };
 
 /* copy.c */
 void job_note(struct job *j, unsigned int flag, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* kernel_io.c */
+void plan_kernel(struct job *j, const struct iopmem_end *src, const struct iopmem_end *dst);
+int engine_kernel(struct job *j);
 
 /* engine.c */
 int job_fail(struct job *j, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "libiopmem.h"
 
@@ -27,6 +28,10 @@ void func_iopmem_node(const struct iopmem_ctx *ctx, int index, char *node, size_
 int path_func(const struct iopmem_ctx *ctx, char *real);
 int fd_func(struct iopmem_ctx *ctx, int fd);
 const char *fd_no_dma(int fd);
+
+/* buf.c */
+int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t file_off,
+		uint64_t off, uint64_t len, uint64_t *done);
 
 /* sysfs.c: paths are relative to ctx->root. */
 int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *fmt, ...)

@@ -338,6 +338,7 @@ static json_t *result_json(const struct iopmem_copy_result *r, const struct veri
 
 	jset(doc, "bytes", json_integer((json_int_t)r->bytes));
 	jset(doc, "bytes_p2p", json_integer((json_int_t)r->bytes_p2p));
+	jset(doc, "bytes_kernel", json_integer((json_int_t)r->bytes_kernel));
 	jset(doc, "bytes_host_dma", json_integer((json_int_t)r->bytes_direct));
 	jset(doc, "bytes_bounced", json_integer((json_int_t)r->bytes_bounced));
 	jset(doc, "path", jstr(iopmem_copy_path(r)));
@@ -385,11 +386,14 @@ static void result_text(const struct iopmem_copy_result *r, const struct verify_
 static int copy_usage(FILE *f, int ret)
 {
 	fprintf(f, "usage: iopmem copy SRC DST [--size N] [--offset N] [--src-offset N] [--dst-offset N]\n"
-		   "                   [--qd N] [--chunk N] [--via BUF] [--verify] [--no-fallback] [--json]\n"
+		   "                   [--qd N] [--chunk N] [--via BUF] [--verify] [--no-fallback]\n"
+		   "                   [--no-kernel] [--json]\n"
 		   "SRC, DST: a file or block device, or device memory (BUF): /dev/iopmemN, iopmemN,\n"
 		   "  a BDF bound to iopmem, p2pmem:BDF (a kernel p2pdma provider), dax:FILE (a file\n"
 		   "  on a DAX file system on /dev/iopmem-blkN).\n"
 		   "--via BUF: file to file through device memory (P2P both ways), not host RAM.\n"
+		   "--no-kernel: move P2P bytes through the buffer's mapping (O_DIRECT, io_uring),\n"
+		   "  not by I/O iopmem.ko issues itself (path \"kernel\", the default where it can).\n"
 		   "N: decimal, with an optional suffix B, K, M, G, T (powers of 1024; KB, KiB...,\n"
 		   "any case). --qd 1-1024 (default 32), --chunk a multiple of 4096 up to 64M\n"
 		   "(default 1M). --size defaults to the rest of SRC. A DST file is created if\n"
@@ -403,7 +407,7 @@ static int copy_usage(FILE *f, int ret)
 struct copy_args {
 	uint64_t size, src_off, dst_off, qd, chunk;
 	const char *via;
-	int have_size, verify, no_fallback;
+	int have_size, verify, no_fallback, no_kernel;
 };
 
 /* The value of option opt (the text arg) into a; 0, or 2 after saying why. */
@@ -435,7 +439,8 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 		{ "qd", required_argument, NULL, 'q' },      { "chunk", required_argument, NULL, 'c' },
 		{ "via", required_argument, NULL, 'V' },     { "verify", no_argument, NULL, 'v' },
 		{ "no-fallback", no_argument, NULL, 'n' },   { "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },          { NULL, 0, NULL, 0 },
+		{ "no-kernel", no_argument, NULL, 'K' },     { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, at = 0, bad = 0;
 
@@ -445,6 +450,7 @@ static int copy_parse(int argc, char **argv, struct opts *o, struct copy_args *a
 		case 'V': a->via = optarg; break;
 		case 'v': a->verify = 1; break;
 		case 'n': a->no_fallback = 1; break;
+		case 'K': a->no_kernel = 1; break;
 		case 'j': o->json = 1; break;
 		case 'h': return copy_usage(stdout, 0) - 1;
 		case 's': case 'o': case 'S': case 'D': case 'q': case 'c':
@@ -555,7 +561,8 @@ static int copy_run(struct iopmem_ctx *ctx, struct opts *o, struct copy_args *a,
 	struct progress p = { .start = mono(), .tty = !o->json && isatty(STDERR_FILENO) };
 	struct iopmem_copy_opts co = {
 		.qd = (unsigned int)a->qd, .chunk = (size_t)a->chunk,
-		.flags = a->no_fallback ? IOPMEM_COPY_NO_FALLBACK : 0,
+		.flags = (a->no_fallback ? IOPMEM_COPY_NO_FALLBACK : 0) |
+			 (a->no_kernel ? IOPMEM_COPY_NO_KERNEL : 0),
 		.progress = on_progress, .progress_arg = &p,
 	};
 	struct verify_result v = { .state = V_NONE };

