@@ -43,7 +43,11 @@ lab_suite_apt() {
 	local suite=$1 cmd=$2 a=$LAB_CACHE/apt/$1 opts
 	shift 2
 	mkdir -p "$a/lists/partial" "$a/cache/archives/partial"
-	[ -f "$a/sources.list" ] || echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$a/sources.list"
+	if ! grep -q '^deb-src ' "$a/sources.list" 2>/dev/null; then
+		printf 'deb%s [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian %s main\n' \
+			"" "$suite" -src "$suite" >"$a/sources.list"
+		rm -f "$a/.updated"
+	fi
 	opts=(-o "Dir::Etc::sourcelist=$a/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$a/lists"
 		-o "Dir::Cache=$a/cache" -o APT::Sandbox::User=root)
 	if [ -z "$(find "$a/.updated" -mmin -1440 2>/dev/null)" ]; then

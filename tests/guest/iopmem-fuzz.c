@@ -2,8 +2,9 @@
 /*
  * iopmem-fuzz: seeded random sequences of what user space can do to
  * /dev/iopmemN (mmap/munmap/mremap/mprotect/madvise with every flag, CPU
- * touches, fork, ioctls with random commands and pointers, O_DIRECT into the
- * mappings), each checked against an oracle:
+ * touches, fork, ioctls with random commands and pointers, file I/O the
+ * module issues (IOPMEM_IOC_FILE_IO), O_DIRECT into the mappings), each
+ * checked against an oracle:
  *
  *  - mmap succeeds exactly when it must (MAP_SHARED, aligned, inside the BAR,
  *    prot allowed by the fd) and otherwise fails with the documented errno;
@@ -17,7 +18,8 @@
  *   iopmem-fuzz DEV NVME SEED CASES [OUT]
  *
  * Prints a summary and each oracle failure (with the case number: rerun with
- * the same seed to replay). Exits with the failure count (max 100).
+ * the same seed to replay; FUZZ_DEBUG=1 also logs every file I/O request).
+ * Exits with the failure count (max 100).
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -306,9 +308,53 @@ static void *pick_arg(struct fuzz *f, void *good, int *kind)
 	return good;
 }
 
+/*
+ * A file I/O request, mostly well formed: reads come from the seeded NVMe
+ * area the shadow knows (nvdata), writes go past it (8 MiB on, as op_dio's);
+ * now and then a bad fd (the node itself, a closed number), op, offset,
+ * length or reserved word.
+ */
+static void pick_file_io(struct fuzz *f, struct iopmem_file_io *io)
+{
+	size_t pages = 1 + below(f, 16);
+
+	io->fd = (uint32_t)f->nvfd;
+	io->op = below(f, 2) ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE;
+	io->len = PG * pages;
+	io->file_offset = io->op == IOPMEM_FILE_READ ? PG * below(f, 256) : (8 << 20) + PG * below(f, 64);
+	io->bar_offset = f->size >= io->len ? PG * below(f, (f->size - io->len) / PG + 1) : 0;
+	switch (below(f, 16)) {
+	case 0: io->fd = (uint32_t)f->fd; break;
+	case 1: io->fd = 1000 + (uint32_t)below(f, 1000); break;
+	case 2: io->op = (uint32_t)below(f, 8); break;
+	case 3: io->bar_offset += 1 + below(f, 511); break;
+	case 4: io->file_offset += 1 + below(f, 511); break;
+	case 5: io->len = below(f, 2) ? 0 : (32U << 20) + below(f, 2) * rnd(f); break;
+	case 6: io->bar_offset = f->size - PG + PG * below(f, 3); break;
+	case 7: io->reserved[below(f, 3)] = rnd(f) | 1; break;
+	case 8: io->flags = 1U << below(f, 32); break;
+	default: break;
+	}
+	/* Writes never land in the area the shadow's reads come from. */
+	if (io->op == IOPMEM_FILE_WRITE && io->file_offset < (8 << 20))
+		io->file_offset += 8 << 20;
+}
+
+/* Did a file I/O request ask for what the ABI allows? */
+static int file_io_well_formed(const struct fuzz *f, const struct iopmem_file_io *io)
+{
+	return io->fd == (uint32_t)f->nvfd && (io->op == IOPMEM_FILE_READ || io->op == IOPMEM_FILE_WRITE) &&
+	       !io->flags && !io->reserved0 && !io->reserved[0] && !io->reserved[1] && !io->reserved[2] &&
+	       io->len && io->len <= (16U << 20) && !((io->file_offset | io->bar_offset | io->len) % 512) &&
+	       io->bar_offset < f->size && io->len <= f->size - io->bar_offset;
+}
+
 static unsigned int pick_cmd(struct fuzz *f, struct iopmem_p2p_query *q)
 {
-	switch (below(f, 4)) {
+	switch (below(f, 5)) {
+	case 4:
+		pick_file_io(f, (struct iopmem_file_io *)q);
+		return IOPMEM_IOC_FILE_IO;
 	case 0: return IOPMEM_IOC_INFO;
 	case 1:
 		q->client_bus = (uint8_t)below(f, 8);
@@ -329,8 +375,26 @@ static void check_good_ioctl(struct fuzz *f, unsigned int cmd, int e, const void
 {
 	const struct iopmem_info *info = buf;
 	const struct iopmem_p2p_query *q = buf;
+	const struct iopmem_file_io *io = buf;
 	int malformed;
 
+	if (cmd == IOPMEM_IOC_FILE_IO) {
+		/* Well formed on the lab's P2P path: it must move every byte. */
+		if (file_io_well_formed(f, io) ? (e || io->done != io->len)
+					       : (e != EINVAL && e != EBADF && e != EOPNOTSUPP))
+			fail(f, "FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: %s, done %llu",
+			     io->op, io->fd, (unsigned long long)io->file_offset,
+			     (unsigned long long)io->bar_offset, (unsigned long long)io->len,
+			     e ? strerror(e) : "success", (unsigned long long)io->done);
+		else if (!e && io->op == IOPMEM_FILE_READ)
+			memcpy(f->shadow + io->bar_offset, f->nvdata + io->file_offset, io->len);
+		if (getenv("FUZZ_DEBUG")) /* which requests moved what, when a shadow disagrees */
+			printf("# case %ld: FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: errno %d, done %llu\n",
+			       f->cas, io->op, io->fd, (unsigned long long)io->file_offset,
+			       (unsigned long long)io->bar_offset, (unsigned long long)io->len, e,
+			       (unsigned long long)io->done);
+		return;
+	}
 	if (cmd == IOPMEM_IOC_INFO) {
 		if (e || info->size != f->size || info->abi_version != IOPMEM_ABI_VERSION)
 			fail(f, "INFO: %s, size %llu", strerror(e), (unsigned long long)info->size);
@@ -348,6 +412,7 @@ static void op_ioctl(struct fuzz *f)
 	union {
 		struct iopmem_info info;
 		struct iopmem_p2p_query q;
+		struct iopmem_file_io io;
 		uint8_t raw[256];
 	} u;
 	unsigned int cmd;
@@ -357,6 +422,14 @@ static void op_ioctl(struct fuzz *f)
 	memset(u.raw, 0, sizeof(u.raw));
 	cmd = pick_cmd(f, &u.q);
 	arg = pick_arg(f, &u, &kind);
+	/*
+	 * Its data and its argument could both land in the BAR; and an argument
+	 * it cannot write back fails after the data moved: keep to the good one.
+	 */
+	if (cmd == IOPMEM_IOC_FILE_IO && (kind == ARG_BAR || kind == ARG_RDONLY)) {
+		arg = &u;
+		kind = ARG_GOOD;
+	}
 	if (kind == ARG_BAR)
 		memcpy(arg, &u, sizeof(u));
 	e = ioctl(f->fd, cmd, arg) < 0 ? errno : 0;
@@ -365,7 +438,7 @@ static void op_ioctl(struct fuzz *f)
 		memcpy(f->shadow + f->maps[0].off, arg, sizeof(u));
 		memcpy(&u, arg, sizeof(u));
 	}
-	if (cmd != IOPMEM_IOC_INFO && cmd != IOPMEM_IOC_P2P) {
+	if (cmd != IOPMEM_IOC_INFO && cmd != IOPMEM_IOC_P2P && cmd != IOPMEM_IOC_FILE_IO) {
 		if (e != ENOTTY)
 			fail(f, "ioctl %#x: %s, expected ENOTTY", cmd, e ? strerror(e) : "success");
 	} else if (kind == ARG_GOOD || kind == ARG_BAR) {
