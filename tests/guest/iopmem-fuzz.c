@@ -37,6 +37,7 @@ struct fmap {
 	int prot;     /* PROT_READ/PROT_WRITE as the CPU sees them */
 	int vmprot;   /* as asked for: what GUP checks (PROT_EXEC alone reads for the CPU only) */
 	int ro;       /* mapped from the read-only fd */
+	int dontfork; /* MADV_DONTFORK stuck: DOFORK is refused on VM_SPECIAL areas (7.x) */
 };
 
 enum { OP_MMAP, OP_MUNMAP, OP_TOUCH, OP_MPROTECT, OP_MADVISE, OP_MREMAP, OP_IOCTL,
@@ -155,7 +156,7 @@ static void op_mmap(struct fuzz *f)
 	/* On x86 an executable page is readable by the CPU. */
 	f->maps[f->nmaps++] = (struct fmap){ p, plen, (size_t)off,
 					     ((prot & PROT_EXEC) ? PROT_READ : 0) | (prot & (PROT_READ | PROT_WRITE)),
-					     prot, ro };
+					     prot, ro, 0 };
 }
 
 static void drop_map(struct fuzz *f, int i)
@@ -247,9 +248,8 @@ static void op_madvise(struct fuzz *f, struct fmap *m)
 	int a = advice[below(f, sizeof(advice) / sizeof(advice[0]))];
 
 	/* Whatever it returns, no byte of the BAR may change or vanish. */
-	(void)madvise(m->p, m->len, a);
-	if (a == MADV_DONTFORK)
-		madvise(m->p, m->len, MADV_DOFORK);
+	if (madvise(m->p, m->len, a) == 0 && a == MADV_DONTFORK && madvise(m->p, m->len, MADV_DOFORK))
+		m->dontfork = 1;
 }
 
 static void op_mremap(struct fuzz *f, struct fmap *m)
@@ -463,6 +463,9 @@ static void op_fork(struct fuzz *f, struct fmap *m)
 
 		if (!(m->prot & PROT_READ))
 			_exit(0);
+		/* Not copied into the child: nothing there (SIGSEGV), as documented. */
+		if (m->dontfork)
+			_exit(poke(m->p + at, -1, &got) == SIGSEGV ? 0 : 3);
 		_exit(poke(m->p + at, -1, &got) ? 2 : got != f->shadow[m->off + at]);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st))
