@@ -317,27 +317,27 @@ static void *pick_arg(struct fuzz *f, void *good, int *kind)
 static void pick_file_io(struct fuzz *f, struct iopmem_file_io *io)
 {
 	size_t pages = 1 + below(f, 16);
+	uint64_t skew = 0;
 
 	io->fd = (uint32_t)f->nvfd;
 	io->op = below(f, 2) ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE;
 	io->len = PG * pages;
-	io->file_offset = io->op == IOPMEM_FILE_READ ? PG * below(f, 256) : (8 << 20) + PG * below(f, 64);
 	io->bar_offset = f->size >= io->len ? PG * below(f, (f->size - io->len) / PG + 1) : 0;
 	switch (below(f, 16)) {
 	case 0: io->fd = (uint32_t)f->fd; break;
 	case 1: io->fd = 1000 + (uint32_t)below(f, 1000); break;
 	case 2: io->op = (uint32_t)below(f, 8); break;
 	case 3: io->bar_offset += 1 + below(f, 511); break;
-	case 4: io->file_offset += 1 + below(f, 511); break;
+	case 4: skew = 1 + below(f, 511); break;
 	case 5: io->len = below(f, 2) ? 0 : (32U << 20) + below(f, 2) * rnd(f); break;
 	case 6: io->bar_offset = f->size - PG + PG * below(f, 3); break;
 	case 7: io->reserved[below(f, 3)] = rnd(f) | 1; break;
 	case 8: io->flags = 1U << below(f, 32); break;
 	default: break;
 	}
-	/* Writes never land in the area the shadow's reads come from. */
-	if (io->op == IOPMEM_FILE_WRITE && io->file_offset < (8 << 20))
-		io->file_offset += 8 << 20;
+	/* By the final op: reads within nvdata, writes past it (as op_dio's). */
+	io->file_offset = skew + (io->op == IOPMEM_FILE_WRITE ? (8 << 20) + PG * below(f, 64)
+							      : PG * below(f, 256));
 }
 
 /* Did a file I/O request ask for what the ABI allows? */
@@ -393,6 +393,7 @@ static void check_good_ioctl(struct fuzz *f, unsigned int cmd, int e, const void
 			       f->cas, io->op, io->fd, (unsigned long long)io->file_offset,
 			       (unsigned long long)io->bar_offset, (unsigned long long)io->len, e,
 			       (unsigned long long)io->done);
+		fflush(stdout);
 		return;
 	}
 	if (cmd == IOPMEM_IOC_INFO) {
@@ -543,7 +544,7 @@ static void one_case(struct fuzz *f)
 static void final_check(struct fuzz *f, const char *out)
 {
 	struct tmap t;
-	size_t i, bad = 0;
+	size_t i, bad = 0, first = 0, last = 0;
 
 	while (f->nmaps) {
 		munmap(f->maps[0].p, f->maps[0].len);
@@ -553,10 +554,15 @@ static void final_check(struct fuzz *f, const char *out)
 		fail(f, "final mapping of the whole BAR failed");
 		return;
 	}
-	for (i = 0; i < f->size; i++)
-		bad += t.p[i] != f->shadow[i];
+	for (i = 0; i < f->size; i++) {
+		if (t.p[i] == f->shadow[i])
+			continue;
+		first = bad++ ? first : i;
+		last = i;
+	}
 	if (bad)
-		fail(f, "%zu bytes of the BAR differ from the shadow at the end", bad);
+		fail(f, "%zu bytes of the BAR differ from the shadow at the end, in [%#zx, %#zx]", bad,
+		     first, last);
 	tmap_close(&t);
 	if (out) {
 		FILE *o = fopen(out, "we");
