@@ -37,6 +37,14 @@ void plan_kernel(struct job *j, const struct iopmem_end *src, const struct iopme
 	j->kbuf_is_src = b == src;
 }
 
+/* Bytes per request: qd chunks' worth, at most the module's limit. */
+static uint64_t kio_max(const struct job *j)
+{
+	uint64_t m = (uint64_t)j->chunk * j->qd;
+
+	return m && m < KIO_MAX ? m : KIO_MAX;
+}
+
 /* Errors that mean "not this way": the mapping path gets the bytes instead. */
 static int kio_declined(int err)
 {
@@ -58,23 +66,21 @@ int engine_kernel(struct job *j)
 {
 	const struct side *f = j->kbuf_is_src ? &j->dst : &j->src;
 	int fd = f->fd_direct >= 0 ? f->fd_direct : f->fd_buffered;
-	uint64_t max = (uint64_t)j->chunk * j->qd, n, done;
-	int ret;
+	uint64_t max = kio_max(j);
 
-	max = max > KIO_MAX ? KIO_MAX : max;
 	while (j->head < j->mid_end && !j->cancelled) {
-		n = j->mid_end - j->head < max ? j->mid_end - j->head : max;
-		ret = buf_file_io(j->kbuf, fd, !j->kbuf_is_src, f->off + j->head,
-				  j->kbuf_off + j->head, n, &done);
+		uint64_t left = j->mid_end - j->head, n = left < max ? left : max, done;
+		unsigned long long pos = f->off + j->head;
+		int ret = buf_file_io(j->kbuf, fd, !j->kbuf_is_src, pos, j->kbuf_off + j->head, n, &done);
+
 		if (ret && !j->res->bytes_kernel && kio_declined(ret))
 			return 0;
 		if (ret)
 			return job_fail(j, ret, "%s: iopmem.ko's direct I/O at offset %llu: %s", f->label,
-					(unsigned long long)(f->off + j->head), strerror(-ret));
+					pos, strerror(-ret));
 		if (done != n)
 			return job_fail(j, -EIO, "%s: short direct I/O at offset %llu (%llu of %llu bytes)",
-					f->label, (unsigned long long)(f->off + j->head),
-					(unsigned long long)done, (unsigned long long)n);
+					f->label, pos, (unsigned long long)done, (unsigned long long)n);
 		if (!j->res->bytes_kernel)
 			snprintf(j->res->engine, sizeof(j->res->engine), "iopmem.ko");
 		j->head += n;
