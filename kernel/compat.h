@@ -66,23 +66,20 @@ static inline int iopmem_page_pins(struct page *page, int idle)
 	return page_ref_count(page) - idle;
 }
 #else
-#error "iopmem: this kernel has neither vmf_insert_page_mkwrite() nor devmap PTEs (pfn_t); iopmem.ko cannot map BAR pages for GUP here"
+#error "iopmem: no vmf_insert_page_mkwrite(), no devmap PTEs: cannot map BAR pages for GUP"
 #endif
 
-/* The pfn that dax_operations.direct_access hands back: plain from 6.17 on. */
+/*
+ * The pfn that dax_operations.direct_access hands back, and its type: a
+ * plain pfn from 6.17 on, a pfn_t before.
+ */
 #ifdef IOPMEM_HAVE_DAX_PFN_UL
-typedef unsigned long iopmem_dax_pfn_t;
-static inline iopmem_dax_pfn_t iopmem_dax_pfn(phys_addr_t phys)
-{
-	return PHYS_PFN(phys);
-}
+#define IOPMEM_DAX_PFN_T unsigned long
+#define iopmem_dax_pfn(phys) PHYS_PFN(phys)
 #else
 #include <linux/pfn_t.h>
-typedef pfn_t iopmem_dax_pfn_t;
-static inline iopmem_dax_pfn_t iopmem_dax_pfn(phys_addr_t phys)
-{
-	return phys_to_pfn_t(phys, PFN_DEV | PFN_MAP);
-}
+#define IOPMEM_DAX_PFN_T pfn_t
+#define iopmem_dax_pfn(phys) phys_to_pfn_t((phys), PFN_DEV | PFN_MAP)
 #endif
 
 /*

@@ -127,7 +127,7 @@ bool iopmem_blk_claimed(const struct iopmem_dev *idev)
 
 static long iopmem_dax_direct_access(struct dax_device *dax_dev, pgoff_t pgoff, long nr_pages,
 				     enum dax_access_mode mode, void **kaddr,
-				     iopmem_dax_pfn_t *pfn)
+				     IOPMEM_DAX_PFN_T *pfn)
 {
 	struct iopmem_dev *idev = dax_get_private(dax_dev);
 	resource_size_t off = PFN_PHYS(pgoff);
