@@ -12,6 +12,8 @@
  *                                one IOPMEM_IOC_FILE_IO (FILE opened O_RDONLY
  *                                for read, O_WRONLY for write, or as MODE says:
  *                                ro, wo); prints done=N errno=E, exits with E
+ *   iopmem-abuse fileio-unbind DEV NVME BDF
+ *                                unbind while the module's file I/O runs
  *
  * Prints "ok - ..." / "not ok - ..." per check; exits with the failure count.
  */
@@ -21,6 +23,7 @@
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "iopmem_map.h"
 
@@ -306,6 +309,49 @@ static int cmd_fileio(char **argv, int argc)
 	return ret;
 }
 
+/*
+ * A child loops 16 MiB kernel-issued reads NVMe -> BAR; unbind comes in the
+ * middle. Unbind must wait for the request in flight and return promptly
+ * after it (it never waits on the loop, only on one request), the request
+ * after must fail with ENODEV, and the device must bind again.
+ */
+static int cmd_fileio_unbind(const char *dev, const char *nvme, const char *bdf)
+{
+	int dfd = open(dev, O_RDWR | O_CLOEXEC), nfd = open(nvme, O_RDONLY | O_CLOEXEC);
+	int st = 0, n = 0;
+	struct timespec a, z;
+	pid_t pid;
+
+	if (dfd < 0 || nfd < 0) {
+		perror("iopmem-abuse fileio-unbind: open");
+		return 1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		struct iopmem_file_io io = { .fd = (uint32_t)nfd, .op = IOPMEM_FILE_READ,
+					     .len = 16U << 20 };
+
+		for (;;) {
+			io.done = 0;
+			if (ioctl(dfd, IOPMEM_IOC_FILE_IO, &io) < 0)
+				_exit(errno == ENODEV ? (n ? 0 : 3) : 2);
+			n++;
+		}
+	}
+	usleep(300000);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	check(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) == 0,
+	      "unbind while the module's file I/O runs succeeds", 0);
+	clock_gettime(CLOCK_MONOTONIC, &z);
+	check(z.tv_sec - a.tv_sec < 10, "... within 10 s (it waits for one request, not the loop)", 0);
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "requests completed before it, the next one failed with ENODEV", 0);
+	close(dfd);
+	close(nfd);
+	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
+	return test_failures;
+}
+
 int main(int argc, char **argv)
 {
 	/* Line by line, so a hang shows where it is in the lab's console log. */
@@ -318,11 +364,13 @@ int main(int argc, char **argv)
 		return cmd_unbind(argv[2], argv[3]);
 	if (argc == 4 && !strcmp(argv[1], "p2p"))
 		return cmd_p2p(argv[2], argv[3]);
+	if (argc == 5 && !strcmp(argv[1], "fileio-unbind"))
+		return cmd_fileio_unbind(argv[2], argv[3], argv[4]);
 	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "fileio"))
 		return cmd_fileio(argv, argc);
 	if (argc == 5 && !strcmp(argv[1], "pin"))
 		return cmd_pin(argv[2], argv[3], !strcmp(argv[4], "p2pdma"));
 	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF | pin DEV BDF BACKEND |\n"
-			"       fileio DEV FILE read|write FOFF BOFF LEN [ro|wo]\n");
+			"       fileio DEV FILE read|write FOFF BOFF LEN [ro|wo] | fileio-unbind DEV NVME BDF\n");
 	return 2;
 }

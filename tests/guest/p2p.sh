@@ -210,6 +210,7 @@ logged() { dmesg | grep -q "$1"; }
 
 "$abuse" unbind $dev "$bdf"
 "$abuse" pin $dev "$bdf" "$(cat $sys/backend)"
+[ "${P2P_RULES:-p2p}" = p2p ] && "$abuse" fileio-unbind $dev /dev/nvme0n1 "$bdf"
 # An ioctl stuck copying its argument (userfaultfd) must not hold up unbind.
 "$here/iopmem-uffd" $dev "$bdf"
 
