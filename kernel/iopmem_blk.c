@@ -202,14 +202,20 @@ static void iopmem_blk_dax_del(struct iopmem_dev *idev)
 static void iopmem_blk_wait_closed(struct iopmem_dev *idev)
 {
 	unsigned int waited_ms = 0;
+	int ret;
 
 	if (!idev->dax_dev)
 		return;
-	if (iopmem_dax_pre_remove(idev->dax_dev)) {
+	ret = iopmem_dax_pre_remove(idev->dax_dev);
+	if (!ret) {
 		pci_info(idev->pdev, "iopmem: the file system on /dev/%s dropped its DAX mappings (pre-remove): unbind goes on\n",
 			 idev->disk->disk_name);
 		return;
 	}
+	/* Mappings it could not drop may remain: only the umount ends them. */
+	if (ret != -ENOENT && ret != -EOPNOTSUPP)
+		pci_info(idev->pdev, "iopmem: the file system on /dev/%s answered the pre-remove notice with %pe\n",
+			 idev->disk->disk_name, ERR_PTR(ret));
 	while (disk_openers(idev->disk)) {
 		if (waited_ms % 5000 == 0)
 			pci_info(idev->pdev,
