@@ -318,8 +318,8 @@ static int cmd_fileio(char **argv, int argc)
 static int cmd_fileio_unbind(const char *dev, const char *nvme, const char *bdf)
 {
 	int dfd = open(dev, O_RDWR | O_CLOEXEC), nfd = open(nvme, O_RDONLY | O_CLOEXEC);
-	int st = 0, n = 0;
 	struct timespec a, z;
+	int st = 0;
 	pid_t pid;
 
 	if (dfd < 0 || nfd < 0) {
@@ -330,6 +330,7 @@ static int cmd_fileio_unbind(const char *dev, const char *nvme, const char *bdf)
 	if (pid == 0) {
 		struct iopmem_file_io io = { .fd = (uint32_t)nfd, .op = IOPMEM_FILE_READ,
 					     .len = 16U << 20 };
+		int n = 0;
 
 		for (;;) {
 			io.done = 0;
