@@ -310,7 +310,7 @@ static int cmd_fileio(char **argv, int argc)
 }
 
 /*
- * A child loops 16 MiB kernel-issued reads NVMe -> BAR; unbind comes in the
+ * A child loops 4 MiB kernel-issued reads NVMe -> BAR; unbind comes in the
  * middle. Unbind must wait for the request in flight and return promptly
  * after it (it never waits on the loop, only on one request), the request
  * after must fail with ENODEV, and the device must bind again.
@@ -328,8 +328,9 @@ static int cmd_fileio_unbind(const char *dev, const char *nvme, const char *bdf)
 	}
 	pid = fork();
 	if (pid == 0) {
+		/* BAR [44, 48) MiB: scratch in lab-p2p's layout (the host checks none of it). */
 		struct iopmem_file_io io = { .fd = (uint32_t)nfd, .op = IOPMEM_FILE_READ,
-					     .len = 16U << 20 };
+					     .bar_offset = 44U << 20, .len = 4U << 20 };
 		int n = 0;
 
 		for (;;) {

@@ -112,7 +112,8 @@ t "iopmem check BAR <- nvme1 gives the kernel's verdict (${P2P_RULES:-p2p})" che
 
 if [ "$expect" = p2p ]; then
 	# Layout shared with tests/lab-p2p, which checks the bytes on the host.
-	# BAR [0, 1M) is scratch for the abuse checks below.
+	# BAR [0, 1M) is scratch for the abuse checks below, [44M, 48M) for the
+	# kernel I/O ones (the unbind loop, the short read at the disk's end).
 	t "NVMe -> BAR: 16 MiB O_DIRECT read into the mapping" "$dio" read $dev /dev/nvme0n1 8M 0 16M
 	t "BAR -> NVMe: 8 MiB O_DIRECT write from the mapping" "$dio" write $dev /dev/nvme0n1 32M 64M 8M
 	t "NVMe -> BAR: 4 MiB io_uring read" "$dio" read --uring $dev /dev/nvme0n1 24M 16M 4M
