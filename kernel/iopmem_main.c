@@ -75,8 +75,8 @@ static int iopmem_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = iopmem_bar_claim(idev);
 	if (ret)
 		return ret;
-	ret = iopmem_pages_setup(idev, use_p2pdma && !(dax && blk), dax && blk,
-				 min(p2pdma_share, 90U));
+	/* pages_setup picks the backend: never the p2pdma one for FS-DAX pages. */
+	ret = iopmem_pages_setup(idev, use_p2pdma, dax && blk, min(p2pdma_share, 90U));
 	if (ret)
 		return ret;
 	ret = iopmem_cdev_add(idev);
