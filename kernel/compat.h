@@ -176,4 +176,35 @@ static inline struct gendisk *iopmem_blk_alloc_disk(bool dax)
 #endif
 }
 
+/*
+ * io_uring passthrough commands on /dev/iopmemN (iopmem_uring.c): where the
+ * command's payload is, and how a completion is posted.
+ */
+#if defined(IOPMEM_HAVE_URING_CMD) && IS_ENABLED(CONFIG_IO_URING)
+#define IOPMEM_URING_CMD 1
+#ifdef IOPMEM_HAVE_URING_CMD_SQE
+#include <linux/io_uring/cmd.h>
+/* The SQE, or io_uring's copy of it once the command was issued again. */
+static inline const void *iopmem_uring_payload(const struct io_uring_cmd *cmd)
+{
+	return cmd->sqe->cmd;
+}
+#else
+#include <linux/io_uring.h>
+static inline const void *iopmem_uring_payload(const struct io_uring_cmd *cmd)
+{
+	return cmd->cmd;
+}
+#endif
+
+static inline void iopmem_uring_done(struct io_uring_cmd *cmd, long res, unsigned int issue_flags)
+{
+#ifdef IOPMEM_HAVE_URING_CMD_DONE3
+	io_uring_cmd_done(cmd, res, issue_flags);
+#else
+	io_uring_cmd_done(cmd, res, 0, issue_flags);
+#endif
+}
+#endif
+
 #endif /* IOPMEM_COMPAT_H */

@@ -158,6 +158,9 @@ void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info)
 	memset(info, 0, sizeof(*info));
 	info->abi_version = IOPMEM_ABI_VERSION;
 	info->flags = idev->info_flags;
+#ifdef IOPMEM_URING_CMD
+	info->flags |= IOPMEM_INFO_F_URING_CMD;
+#endif
 	info->pci_domain = pci_domain_nr(idev->pdev->bus);
 	info->pci_bus = idev->pdev->bus->number;
 	info->pci_dev = PCI_SLOT(idev->pdev->devfn);
@@ -184,7 +187,7 @@ union iopmem_ioc_arg {
  * instead, under SRCU while the device is alive; unbind waits for the count
  * after its synchronize_srcu(), so it sees every request that got in.
  */
-static bool iopmem_io_get(struct iopmem_dev *idev)
+bool iopmem_io_get(struct iopmem_dev *idev)
 {
 	bool ok;
 	int idx;
@@ -197,7 +200,8 @@ static bool iopmem_io_get(struct iopmem_dev *idev)
 	return ok;
 }
 
-static void iopmem_io_put(struct iopmem_dev *idev)
+/* Also called from I/O completion, possibly in interrupt context. */
+void iopmem_io_put(struct iopmem_dev *idev)
 {
 	if (atomic_dec_and_test(&idev->io_inflight))
 		wake_up_var(&idev->io_inflight);
@@ -327,6 +331,9 @@ static const struct file_operations iopmem_fops = {
 	.mmap = iopmem_mmap,
 	.unlocked_ioctl = iopmem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
+#ifdef IOPMEM_URING_CMD
+	.uring_cmd = iopmem_uring_cmd,
+#endif
 	.llseek = noop_llseek,
 };
 

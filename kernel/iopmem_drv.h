@@ -13,14 +13,18 @@
 
 #include <linux/cdev.h>
 #include <linux/device.h>
+#include <linux/fs.h>
 #include <linux/list.h>
 #include <linux/memremap.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/uio.h>
 
 #include <iopmem.h>
 
 #define IOPMEM_MAX_DEVS 256
+
+struct io_uring_cmd;
 
 /**
  * struct iopmem_dev - a PCIe BAR exposed as /dev/iopmemN.
@@ -113,13 +117,38 @@ struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev);
 int iopmem_cdev_add(struct iopmem_dev *idev);
 void iopmem_fill_info(const struct iopmem_dev *idev, struct iopmem_info *info);
 void iopmem_cdev_zap(struct iopmem_dev *idev);
+bool iopmem_io_get(struct iopmem_dev *idev);
+void iopmem_io_put(struct iopmem_dev *idev);
 
 /* iopmem_blk.c */
 int iopmem_blk_add(struct iopmem_dev *idev);
 bool iopmem_blk_claimed(const struct iopmem_dev *idev);
 
+/**
+ * struct iopmem_fio - one direct I/O request between a file and the BAR.
+ * @kiocb: on the caller's file; ki_complete set for asynchronous I/O.
+ * @iter: over @bv; it lives as long as the request, as async I/O needs.
+ * @bv: the BAR's pages of the request.
+ * @into_bar: the file is read into the BAR (else the BAR is written to it).
+ * @write_started: the file system's freeze protection is held.
+ */
+struct iopmem_fio {
+	struct kiocb kiocb;
+	struct iov_iter iter;
+	struct bio_vec *bv;
+	bool into_bar;
+	bool write_started;
+};
+
 /* iopmem_fileio.c */
+int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
+		       const struct iopmem_file_io *iof, struct iopmem_fio *fio);
+ssize_t iopmem_fio_submit(struct iopmem_fio *fio);
+void iopmem_fio_release(struct iopmem_fio *fio);
 int iopmem_file_io(struct iopmem_dev *idev, struct file *self, struct iopmem_file_io *iof);
+
+/* iopmem_uring.c */
+int iopmem_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags);
 
 /* iopmem_topo.c */
 int iopmem_p2p_verdict(struct iopmem_dev *idev, struct pci_dev *client,

@@ -122,31 +122,93 @@ static struct bio_vec *iopmem_bar_bvecs(struct iopmem_dev *idev, u64 off, u64 le
 	return bv;
 }
 
-/* Synchronous direct I/O on @file over @bv; bytes moved or a negative errno. */
-static ssize_t iopmem_file_rw(struct file *file, bool into_bar, loff_t pos,
-			      struct bio_vec *bv, unsigned int nr, size_t len)
-{
-	struct iov_iter iter;
-	struct kiocb kiocb;
-	ssize_t ret;
-
-	iov_iter_bvec(&iter, into_bar ? ITER_DEST : ITER_SOURCE, bv, nr, len);
-	init_sync_kiocb(&kiocb, file);
-	kiocb.ki_pos = pos;
-	kiocb.ki_flags |= IOCB_DIRECT;
-	if (into_bar)
-		return vfs_iocb_iter_read(file, &kiocb, &iter);
-	file_start_write(file);
-	ret = vfs_iocb_iter_write(file, &kiocb, &iter);
-	file_end_write(file);
-	return ret;
-}
-
 static bool iopmem_file_io_valid(const struct iopmem_file_io *iof)
 {
 	return (iof->op == IOPMEM_FILE_READ || iof->op == IOPMEM_FILE_WRITE) && !iof->flags &&
 	       !iof->reserved0 && !iof->done && !iof->reserved[0] && !iof->reserved[1] &&
 	       !iof->reserved[2];
+}
+
+/**
+ * iopmem_fio_prepare() - check a request and describe its BAR range.
+ * @idev: the BAR's device, with an I/O reference held (iopmem_io_get()).
+ * @self: the caller's open file of /dev/iopmemN (its mode gates the BAR side).
+ * @iof: the request, in kernel memory.
+ * @fio: filled in; on success it holds a reference to the file and the
+ *       bvec array until iopmem_fio_release().
+ *
+ * Return: 0, or a negative errno (see iopmem_file_io()); nothing to release then.
+ */
+int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
+		       const struct iopmem_file_io *iof, struct iopmem_fio *fio)
+{
+	struct block_device *bdev;
+	struct file *file;
+	unsigned int nr;
+	int ret;
+
+	if (!iopmem_file_io_valid(iof))
+		return -EINVAL;
+	file = fget(iof->fd);
+	if (!file)
+		return -EBADF;
+	ret = iopmem_file_io_check(idev, self, iof, file, &bdev);
+	if (ret)
+		goto fail;
+	fio->bv = iopmem_bar_bvecs(idev, iof->bar_offset, iof->len, &nr);
+	if (!fio->bv) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	fio->into_bar = iof->op == IOPMEM_FILE_READ;
+	fio->write_started = false;
+	iov_iter_bvec(&fio->iter, fio->into_bar ? ITER_DEST : ITER_SOURCE, fio->bv, nr, iof->len);
+	init_sync_kiocb(&fio->kiocb, file);
+	fio->kiocb.ki_pos = iof->file_offset;
+	fio->kiocb.ki_flags |= IOCB_DIRECT;
+	return 0;
+fail:
+	fput(file);
+	return ret;
+}
+
+/**
+ * iopmem_fio_submit() - issue a prepared request.
+ * @fio: from iopmem_fio_prepare(); @fio->kiocb.ki_complete NULL for
+ *       synchronous I/O, else the completion to call once the file is done.
+ *
+ * Writes to a regular file hold its file system's freeze protection until
+ * iopmem_fio_release(), handed over to whichever task completes them (as
+ * aio and io_uring do).
+ *
+ * Return: bytes moved, a negative errno, or -EIOCBQUEUED when the
+ * completion will be called with the result.
+ */
+ssize_t iopmem_fio_submit(struct iopmem_fio *fio)
+{
+	struct file *file = fio->kiocb.ki_filp;
+
+	if (fio->into_bar)
+		return vfs_iocb_iter_read(file, &fio->kiocb, &fio->iter);
+	if (S_ISREG(file_inode(file)->i_mode)) {
+		kiocb_start_write(&fio->kiocb);
+		fio->write_started = true;
+	}
+	return vfs_iocb_iter_write(file, &fio->kiocb, &fio->iter);
+}
+
+/**
+ * iopmem_fio_release() - drop what a prepared request holds.
+ * @fio: prepared, and submitted to completion or not submitted at all.
+ *
+ * Touches neither the BAR nor its device: it may run after unbind.
+ */
+void iopmem_fio_release(struct iopmem_fio *fio)
+{
+	if (fio->write_started)
+		kiocb_end_write(&fio->kiocb);
+	fput(fio->kiocb.ki_filp);
+	kvfree(fio->bv);
 }
 
 /**
@@ -164,32 +226,16 @@ static bool iopmem_file_io_valid(const struct iopmem_file_io *iof)
  */
 int iopmem_file_io(struct iopmem_dev *idev, struct file *self, struct iopmem_file_io *iof)
 {
-	struct block_device *bdev;
-	struct bio_vec *bv;
-	struct file *file;
-	unsigned int nr;
+	struct iopmem_fio fio;
 	ssize_t ret;
 
-	if (!iopmem_file_io_valid(iof))
-		return -EINVAL;
-	file = fget(iof->fd);
-	if (!file)
-		return -EBADF;
-	ret = iopmem_file_io_check(idev, self, iof, file, &bdev);
+	ret = iopmem_fio_prepare(idev, self, iof, &fio);
 	if (ret)
-		goto out;
-	bv = iopmem_bar_bvecs(idev, iof->bar_offset, iof->len, &nr);
-	if (!bv) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	ret = iopmem_file_rw(file, iof->op == IOPMEM_FILE_READ, iof->file_offset, bv, nr, iof->len);
-	kvfree(bv);
-	if (ret >= 0) {
-		iof->done = ret;
-		ret = 0;
-	}
-out:
-	fput(file);
-	return ret;
+		return ret;
+	ret = iopmem_fio_submit(&fio);
+	iopmem_fio_release(&fio);
+	if (ret < 0)
+		return ret;
+	iof->done = ret;
+	return 0;
 }

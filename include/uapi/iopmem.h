@@ -42,6 +42,8 @@ enum iopmem_memtype {
  * (module parameter dax=1): this node answers ioctls but maps nothing.
  */
 #define IOPMEM_INFO_F_DAX_DISK     (1U << 3)
+/* The node takes IOPMEM_URING_CMD_FILE_IO (the kernel has io_uring). */
+#define IOPMEM_INFO_F_URING_CMD    (1U << 4)
 
 /**
  * struct iopmem_info - what a /dev/iopmemN node maps.
@@ -174,5 +176,16 @@ struct iopmem_file_io {
  * result. Unbind waits for requests in flight.
  */
 #define IOPMEM_IOC_FILE_IO _IOWR(IOPMEM_IOC_MAGIC, 0x02, struct iopmem_file_io)
+
+/*
+ * The same request as an io_uring passthrough command, completing
+ * asynchronously: IORING_OP_URING_CMD on the node's fd, in a ring set up with
+ * IORING_SETUP_SQE128; sqe->cmd_op is this value and sqe->cmd holds a struct
+ * iopmem_file_io (done zero, not written). The CQE's res is the bytes moved
+ * or a negative errno, as for the ioctl; registered buffers
+ * (IORING_URING_CMD_FIXED) or a 64-byte SQE are EINVAL. Offered where
+ * IOPMEM_INFO_F_URING_CMD is set.
+ */
+#define IOPMEM_URING_CMD_FILE_IO IOPMEM_IOC_FILE_IO
 
 #endif /* _UAPI_IOPMEM_H */

@@ -7,7 +7,7 @@
 # the P2P path with EREMOTEIO (and nothing may reach the BAR through RAM).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-dio=$here/iopmem-dio abuse=$here/iopmem-abuse cli=$here/../../tools/iopmem
+dio=$here/iopmem-dio abuse=$here/iopmem-abuse uring=$here/iopmem-uring cli=$here/../../tools/iopmem
 dev=/dev/iopmem0 sys=/sys/class/iopmem/iopmem0
 expect=${P2P_EXPECT:-p2p}
 
@@ -159,6 +159,27 @@ else
 	t "kernel I/O: BAR -> NVMe refused with EREMOTEIO" \
 		fails_with 121 /dev/nvme0n1 write $((96 * 1048576 + 512)) $((32 * 1048576)) $((2 * 1048576 + 512))
 fi
+# The same requests as io_uring passthrough commands, several in flight.
+# BAR [2M, 4M) and NVMe [112M, 114M) are theirs; the host checks both.
+uring_moves() { # WANT ARGS...
+	local want=$1 out
+	shift
+	out=$("$uring" io $dev "$@") || { echo "# $out"; return 1; }
+	[ "$out" = "done=$want errno=0" ] || { echo "# $out"; return 1; }
+}
+if [ "${P2P_RULES:-p2p}" = p2p ]; then
+	t "kernel I/O by io_uring: NVMe at 4 MiB + 1 KiB -> BAR at 2 MiB + 512, 1 MiB + 1536 in 4 requests" \
+		uring_moves $((1048576 + 1536)) /dev/nvme0n1 read $((4 * 1048576 + 1024)) $((2 * 1048576 + 512)) $((1048576 + 1536)) 4
+	t "kernel I/O by io_uring: BAR at 34 MiB + 512 -> NVMe at 112 MiB + 1536, 1 MiB + 2560 in 8 requests" \
+		uring_moves $((1048576 + 2560)) /dev/nvme0n1 write $((112 * 1048576 + 1536)) $((34 * 1048576 + 512)) $((1048576 + 2560)) 8
+	t "kernel I/O by io_uring pinned nothing" pinned_zero
+else
+	t "kernel I/O by io_uring: NVMe -> BAR refused with EREMOTEIO" \
+		sh -c '"$0" io "$1" /dev/nvme0n1 read 0 $((2 * 1048576)) 1048576 4 >/dev/null; [ $? = 121 ]' "$uring" $dev
+	t "kernel I/O by io_uring: BAR -> NVMe refused with EREMOTEIO" \
+		sh -c '"$0" io "$1" /dev/nvme0n1 write $((112 * 1048576)) $((34 * 1048576)) 1048576 4 >/dev/null; [ $? = 121 ]' "$uring" $dev
+fi
+"$uring" bad $dev /dev/nvme0n1
 t "kernel I/O: a BAR offset off the 512-byte block is EINVAL" fails_with 22 /dev/nvme0n1 read 0 100 4096
 t "kernel I/O: a range past the BAR's end is EINVAL" fails_with 22 /dev/nvme0n1 read 0 "$(cat $sys/size)" 4096
 t "kernel I/O: more than 16 MiB in one request is EINVAL" fails_with 22 /dev/nvme0n1 read 0 0 $((32 * 1048576))
@@ -211,7 +232,10 @@ logged() { dmesg | grep -q "$1"; }
 
 "$abuse" unbind $dev "$bdf"
 "$abuse" pin $dev "$bdf" "$(cat $sys/backend)"
-[ "${P2P_RULES:-p2p}" = p2p ] && "$abuse" fileio-unbind $dev /dev/nvme0n1 "$bdf"
+if [ "${P2P_RULES:-p2p}" = p2p ]; then
+	"$abuse" fileio-unbind $dev /dev/nvme0n1 "$bdf"
+	"$uring" unbind $dev /dev/nvme0n1 "$bdf"
+fi
 # An ioctl stuck copying its argument (userfaultfd) must not hold up unbind.
 "$here/iopmem-uffd" $dev "$bdf"
 
