@@ -133,7 +133,7 @@ tests/guest/iopmem-life: tests/guest/iopmem-life.c tests/guest/iopmem_map.h incl
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
 
 tests/guest/iopmem-fuzz: tests/guest/iopmem-fuzz.c tests/guest/iopmem_map.h include/uapi/iopmem.h
-	$(CC) $(TEST_CFLAGS) -o $@ $<
+	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
 
 tests/guest/iopmem-soak: tests/guest/iopmem-soak.c tests/guest/soak_mailbox.h include/libiopmem.h build/libiopmem.a
 	$(CC) $(TEST_CFLAGS) -Iinclude -o $@ $< build/libiopmem.a $(LIB_LIBS)

@@ -222,7 +222,7 @@ struct iopmem_copy_result {
 	uint64_t bytes_bounced; /* copied by the CPU through host RAM */
 	unsigned int fallbacks; /* IOPMEM_FB_* */
 	char reason[768];       /* the fallbacks in words; "" when there were none */
-	char engine[16];        /* "iopmem.ko", "io_uring" or "pread/pwrite" */
+	char engine[16];        /* "uring_cmd", "iopmem.ko", "io_uring" or "pread/pwrite" */
 	double seconds;         /* wall time of the copy */
 	unsigned int qd;        /* I/Os in flight at most, as run (1 without io_uring) */
 	unsigned int align;     /* O_DIRECT alignment used, bytes; 0 when no end is a file */

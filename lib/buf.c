@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <liburing.h>
+
 #include "../include/uapi/iopmem.h"
 #include "internal.h"
 
@@ -25,6 +27,7 @@ struct iopmem_buf {
 	int provider;            /* PCI function index in the context, -1 unknown */
 	enum iopmem_buf_kind kind;
 	uint64_t node_offset;    /* IOPMEM_BUF_IOPMEM: the mapping's offset in the node */
+	uint32_t info_flags;     /* IOPMEM_BUF_IOPMEM: IOPMEM_INFO_F_* of the node */
 	char name[64];           /* "iopmem0", "p2pmem:0000:01:00.0" */
 };
 
@@ -89,6 +92,7 @@ static int open_node(struct iopmem_ctx *ctx, struct iopmem_buf *buf, const char 
 	buf->size = size;
 	buf->kind = IOPMEM_BUF_IOPMEM;
 	buf->node_offset = offset;
+	buf->info_flags = info.flags;
 	snprintf(buf->name, sizeof(buf->name), "%s", node);
 	snprintf(bdf, sizeof(bdf), "%04x:%02x:%02x.%x", info.pci_domain, info.pci_bus,
 		 info.pci_dev, info.pci_fn);
@@ -289,5 +293,31 @@ int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t fil
 	if (ioctl(buf->fd, IOPMEM_IOC_FILE_IO, &io) < 0)
 		return -errno;
 	*done = io.done;
+	return 0;
+}
+
+/**
+ * buf_file_io_sqe() - the same request as buf_file_io(), as the module's
+ * io_uring command (IOPMEM_URING_CMD_FILE_IO) in @sqe, a 128-byte SQE.
+ *
+ * Return: 0, or -EOPNOTSUPP where the buffer is not a /dev/iopmemN mapping
+ * or its module takes no io_uring commands (@sqe is left untouched).
+ */
+int buf_file_io_sqe(const struct iopmem_buf *buf, struct io_uring_sqe *sqe, int fd, int into_buf,
+		    uint64_t file_off, uint64_t off, uint64_t len)
+{
+	struct iopmem_file_io io = {
+		.fd = (uint32_t)fd,
+		.op = into_buf ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE,
+		.file_offset = file_off,
+		.bar_offset = buf->node_offset + off,
+		.len = len,
+	};
+
+	if (buf->kind != IOPMEM_BUF_IOPMEM || fd < 0 || !(buf->info_flags & IOPMEM_INFO_F_URING_CMD))
+		return -EOPNOTSUPP;
+	io_uring_prep_rw(IORING_OP_URING_CMD, sqe, buf->fd, NULL, 0, 0);
+	sqe->cmd_op = IOPMEM_URING_CMD_FILE_IO;
+	memcpy(sqe->cmd, &io, sizeof(io));
 	return 0;
 }

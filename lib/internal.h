@@ -32,6 +32,9 @@ const char *fd_no_dma(int fd);
 /* buf.c */
 int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t file_off,
 		uint64_t off, uint64_t len, uint64_t *done);
+struct io_uring_sqe;
+int buf_file_io_sqe(const struct iopmem_buf *buf, struct io_uring_sqe *sqe, int fd, int into_buf,
+		    uint64_t file_off, uint64_t off, uint64_t len);
 
 /* sysfs.c: paths are relative to ctx->root. */
 int sysfs_path(const struct iopmem_ctx *ctx, char *buf, size_t len, const char *fmt, ...)

@@ -3,7 +3,8 @@
  * iopmem-fuzz: seeded random sequences of what user space can do to
  * /dev/iopmemN (mmap/munmap/mremap/mprotect/madvise with every flag, CPU
  * touches, fork, ioctls with random commands and pointers, file I/O the
- * module issues (IOPMEM_IOC_FILE_IO), O_DIRECT into the mappings), each
+ * module issues (IOPMEM_IOC_FILE_IO, and batches of it as io_uring commands),
+ * O_DIRECT into the mappings), each
  * checked against an oracle:
  *
  *  - mmap succeeds exactly when it must (MAP_SHARED, aligned, inside the BAR,
@@ -22,6 +23,7 @@
  * Exits with the failure count (max 100).
  */
 #define _GNU_SOURCE
+#include <liburing.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -41,7 +43,7 @@ struct fmap {
 };
 
 enum { OP_MMAP, OP_MUNMAP, OP_TOUCH, OP_MPROTECT, OP_MADVISE, OP_MREMAP, OP_IOCTL,
-       OP_FORK, OP_DIO, OP_RW, OP_COUNT };
+       OP_FORK, OP_DIO, OP_RW, OP_URING, OP_COUNT };
 
 struct fuzz {
 	uint64_t rng;
@@ -53,10 +55,13 @@ struct fuzz {
 	struct fmap maps[MAXMAPS];
 	int nmaps;
 	long ops[OP_COUNT], fails;
+	struct io_uring ring; /* 128-byte SQEs, for IOPMEM_URING_CMD_FILE_IO */
+	int uring;            /* the ring exists */
 };
 
 static const char *const op_names[] = { "mmap", "munmap", "touch", "mprotect", "madvise",
-					"mremap", "ioctl", "fork", "o_direct", "read/write" };
+					"mremap", "ioctl", "fork", "o_direct", "read/write",
+					"uring_cmd" };
 
 static uint64_t rnd(struct fuzz *f)
 {
@@ -371,6 +376,25 @@ static unsigned int pick_cmd(struct fuzz *f, struct iopmem_p2p_query *q)
 	}
 }
 
+static void check_file_io(struct fuzz *f, const struct iopmem_file_io *io, int e)
+{
+	/* Well formed on the lab's P2P path: it must move every byte. */
+	if (file_io_well_formed(f, io) ? (e || io->done != io->len)
+				       : (e != EINVAL && e != EBADF && e != EOPNOTSUPP))
+		fail(f, "FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: %s, done %llu",
+		     io->op, io->fd, (unsigned long long)io->file_offset,
+		     (unsigned long long)io->bar_offset, (unsigned long long)io->len,
+		     e ? strerror(e) : "success", (unsigned long long)io->done);
+	else if (!e && io->op == IOPMEM_FILE_READ)
+		memcpy(f->shadow + io->bar_offset, f->nvdata + io->file_offset, io->len);
+	if (getenv("FUZZ_DEBUG")) /* which requests moved what, when a shadow disagrees */
+		printf("# case %ld: FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: errno %d, done %llu\n",
+		       f->cas, io->op, io->fd, (unsigned long long)io->file_offset,
+		       (unsigned long long)io->bar_offset, (unsigned long long)io->len, e,
+		       (unsigned long long)io->done);
+	fflush(stdout);
+}
+
 static void check_good_ioctl(struct fuzz *f, unsigned int cmd, int e, const void *buf)
 {
 	const struct iopmem_info *info = buf;
@@ -379,21 +403,7 @@ static void check_good_ioctl(struct fuzz *f, unsigned int cmd, int e, const void
 	int malformed;
 
 	if (cmd == IOPMEM_IOC_FILE_IO) {
-		/* Well formed on the lab's P2P path: it must move every byte. */
-		if (file_io_well_formed(f, io) ? (e || io->done != io->len)
-					       : (e != EINVAL && e != EBADF && e != EOPNOTSUPP))
-			fail(f, "FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: %s, done %llu",
-			     io->op, io->fd, (unsigned long long)io->file_offset,
-			     (unsigned long long)io->bar_offset, (unsigned long long)io->len,
-			     e ? strerror(e) : "success", (unsigned long long)io->done);
-		else if (!e && io->op == IOPMEM_FILE_READ)
-			memcpy(f->shadow + io->bar_offset, f->nvdata + io->file_offset, io->len);
-		if (getenv("FUZZ_DEBUG")) /* which requests moved what, when a shadow disagrees */
-			printf("# case %ld: FILE_IO op %u fd %u file %#llx BAR %#llx len %#llx: errno %d, done %llu\n",
-			       f->cas, io->op, io->fd, (unsigned long long)io->file_offset,
-			       (unsigned long long)io->bar_offset, (unsigned long long)io->len, e,
-			       (unsigned long long)io->done);
-		fflush(stdout);
+		check_file_io(f, io, e);
 		return;
 	}
 	if (cmd == IOPMEM_IOC_INFO) {
@@ -447,6 +457,68 @@ static void op_ioctl(struct fuzz *f)
 	} else if (!e || (e != EFAULT && e != ENODEV && e != EINVAL)) {
 		fail(f, "ioctl %#x with a bad pointer: %s, expected EFAULT", cmd,
 		     e ? strerror(e) : "success");
+	}
+}
+
+/* Do two requests' BAR ranges overlap? */
+static int bar_overlap(const struct iopmem_file_io *a, const struct iopmem_file_io *b)
+{
+	return a->bar_offset < b->bar_offset + b->len && b->bar_offset < a->bar_offset + a->len;
+}
+
+/*
+ * A batch of 1-8 file I/O requests as io_uring commands, in flight together,
+ * now and then with a wrong command number. Reads into overlapping BAR
+ * ranges would land in any order: such a request is left out.
+ */
+static void op_uring(struct fuzz *f)
+{
+	struct iopmem_file_io io[8];
+	unsigned int n = 1 + (unsigned int)below(f, 8), q = 0, i, k;
+	struct io_uring_cqe *cqe;
+
+	if (!f->uring)
+		return;
+	memset(io, 0, sizeof(io));
+	for (i = 0; i < n; i++) {
+		struct io_uring_sqe *sqe;
+		int clash = 0;
+
+		pick_file_io(f, &io[q]);
+		for (k = 0; k < q; k++)
+			clash |= (io[k].op == IOPMEM_FILE_READ || io[q].op == IOPMEM_FILE_READ) &&
+				 bar_overlap(&io[k], &io[q]);
+		if (clash)
+			continue;
+		sqe = io_uring_get_sqe(&f->ring);
+		io_uring_prep_rw(IORING_OP_URING_CMD, sqe, f->fd, NULL, 0, 0);
+		sqe->cmd_op = below(f, 16) ? IOPMEM_URING_CMD_FILE_IO : (uint32_t)rnd(f);
+		memcpy(sqe->cmd, &io[q], sizeof(io[q]));
+		io_uring_sqe_set_data64(sqe, sqe->cmd_op == IOPMEM_URING_CMD_FILE_IO ? q : 8);
+		q++;
+	}
+	if (io_uring_submit_and_wait(&f->ring, q) != (int)q) {
+		fail(f, "io_uring_submit_and_wait of %u commands failed", q);
+		return;
+	}
+	for (i = 0; i < q; i++) {
+		uint64_t tag;
+		int res;
+
+		if (io_uring_wait_cqe(&f->ring, &cqe)) {
+			fail(f, "io_uring_wait_cqe failed");
+			return;
+		}
+		tag = io_uring_cqe_get_data64(cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&f->ring, cqe);
+		if (tag == 8) {
+			if (res != -ENOTTY)
+				fail(f, "io_uring command with a wrong cmd_op: %d, expected ENOTTY", res);
+			continue;
+		}
+		io[tag].done = res > 0 ? (uint64_t)res : 0;
+		check_file_io(f, &io[tag], res < 0 ? -res : 0);
 	}
 }
 
@@ -521,7 +593,7 @@ static void one_case(struct fuzz *f)
 	int op = (int)below(f, OP_COUNT), i = f->nmaps ? (int)below(f, (size_t)f->nmaps) : -1;
 	struct fmap *m = i >= 0 ? &f->maps[i] : NULL;
 
-	if (!m && op != OP_IOCTL && op != OP_RW)
+	if (!m && op != OP_IOCTL && op != OP_RW && op != OP_URING)
 		op = OP_MMAP;
 	if (op == OP_FORK && below(f, 8))
 		op = OP_TOUCH; /* fork is slow under emulation: rarer */
@@ -536,6 +608,7 @@ static void one_case(struct fuzz *f)
 	case OP_IOCTL: op_ioctl(f); break;
 	case OP_FORK: op_fork(f, m); break;
 	case OP_DIO: op_dio(f, m); break;
+	case OP_URING: op_uring(f); break;
 	default: op_rw(f); break;
 	}
 }
@@ -592,6 +665,7 @@ static int setup(struct fuzz *f, const char *dev, const char *nvme)
 		return -1;
 	memcpy(f->shadow, t.p, f->size);
 	munmap(t.p, t.len);
+	f->uring = io_uring_queue_init(8, &f->ring, IORING_SETUP_SQE128) == 0;
 	return 0;
 }
 
