@@ -343,6 +343,7 @@ static void iopmem_dev_release(struct device *dev)
 
 	if (idev->disk)
 		put_disk(idev->disk);
+	xa_destroy(&idev->reach);
 	ida_free(&iopmem_ida, idev->id);
 	pci_dev_put(idev->pdev);
 	kfree(idev);
@@ -381,6 +382,7 @@ struct iopmem_dev *iopmem_dev_create(struct pci_dev *pdev)
 	idev->pdev = pci_dev_get(pdev);
 	mutex_init(&idev->lock);
 	INIT_LIST_HEAD(&idev->files);
+	xa_init(&idev->reach);
 
 	device_initialize(&idev->dev);
 	idev->dev.class = &iopmem_class;

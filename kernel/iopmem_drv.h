@@ -19,6 +19,7 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/uio.h>
+#include <linux/xarray.h>
 
 #include <iopmem.h>
 
@@ -59,6 +60,8 @@ struct io_uring_cmd;
  * @alive: cleared at unbind, read under iopmem_srcu by faults and ioctls.
  * @io_inflight: file I/O requests running on the BAR's pages (taken under
  *               iopmem_srcu while @alive; unbind waits for zero).
+ * @reach: file I/O's P2P verdict per client function (xa_mk_value(-errno)),
+ *         cached as drivers/pci/p2pdma.c caches its map types.
  * @lock: protects @files.
  * @files: open files, walked at unbind to revoke their mappings.
  */
@@ -89,6 +92,7 @@ struct iopmem_dev {
 	bool blk_dying;
 	bool alive;
 	atomic_t io_inflight;
+	struct xarray reach;
 	struct mutex lock; /* protects @files and the set of @alive */
 	struct list_head files;
 };
@@ -129,6 +133,9 @@ bool iopmem_blk_claimed(const struct iopmem_dev *idev);
  * @kiocb: on the caller's file; ki_complete set for asynchronous I/O.
  * @iter: over @bv; it lives as long as the request, as async I/O needs.
  * @bv: the BAR's pages of the request.
+ * @nr: entries of @bv.
+ * @len: bytes of the request.
+ * @pos: its offset in the file.
  * @into_bar: the file is read into the BAR (else the BAR is written to it).
  * @write_started: the file system's freeze protection is held.
  */
@@ -136,6 +143,9 @@ struct iopmem_fio {
 	struct kiocb kiocb;
 	struct iov_iter iter;
 	struct bio_vec *bv;
+	unsigned int nr;
+	size_t len;
+	loff_t pos;
 	bool into_bar;
 	bool write_started;
 };
@@ -143,6 +153,7 @@ struct iopmem_fio {
 /* iopmem_fileio.c */
 int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
 		       const struct iopmem_file_io *iof, struct iopmem_fio *fio);
+void iopmem_fio_arm(struct iopmem_fio *fio);
 ssize_t iopmem_fio_submit(struct iopmem_fio *fio);
 void iopmem_fio_release(struct iopmem_fio *fio);
 int iopmem_file_io(struct iopmem_dev *idev, struct file *self, struct iopmem_file_io *iof);

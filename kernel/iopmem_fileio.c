@@ -51,21 +51,42 @@ static struct pci_dev *iopmem_bdev_pci(struct block_device *bdev)
 }
 
 /*
- * Can the device behind @file DMA to this BAR? The same verdict as
- * IOPMEM_IOC_P2P (the kernel's p2pdma rules where it has them, iopmem's
- * copy of them elsewhere), and for p2pdma pages a queue that takes them:
- * a driver that never opted in would hand them to the DMA API as RAM.
+ * The P2P verdict for @client: the same as IOPMEM_IOC_P2P (the kernel's
+ * p2pdma rules where it has them, iopmem's copy of them elsewhere). It walks
+ * the topology and reads bridges' ACS capabilities, too slow to repeat for
+ * every request, so it is kept per client as the kernel's p2pdma keeps its
+ * map types for a provider's lifetime (neither sees a later ACS change); a
+ * device that goes away and comes back is a new binding, with a new cache.
+ */
+static int iopmem_client_reaches(struct iopmem_dev *idev, struct pci_dev *client)
+{
+	unsigned long idx = (unsigned long)pci_domain_nr(client->bus) << 16 | pci_dev_id(client);
+	struct iopmem_p2p_query q = {};
+	void *v = xa_load(&idev->reach, idx);
+	int ret;
+
+	if (v)
+		return -(int)xa_to_value(v);
+	ret = iopmem_p2p_verdict(idev, client, &q);
+	/* Not cached when out of memory: asked again next time. */
+	xa_store(&idev->reach, idx, xa_mk_value(-ret), GFP_KERNEL);
+	return ret;
+}
+
+/*
+ * Can the device behind @bdev DMA to this BAR? Its verdict, and for p2pdma
+ * pages a queue that takes them: a driver that never opted in would hand
+ * them to the DMA API as RAM.
  */
 static int iopmem_file_reaches(struct iopmem_dev *idev, struct block_device *bdev)
 {
-	struct iopmem_p2p_query q = {};
 	struct pci_dev *client = iopmem_bdev_pci(bdev);
 
 	if (!client)
 		return -EOPNOTSUPP;
 	if (idev->backend == IOPMEM_BACKEND_P2PDMA && !blk_queue_pci_p2pdma(bdev_get_queue(bdev)))
 		return -EREMOTEIO;
-	return iopmem_p2p_verdict(idev, client, &q);
+	return iopmem_client_reaches(idev, client);
 }
 
 /*
@@ -160,16 +181,31 @@ int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
 		ret = -ENOMEM;
 		goto fail;
 	}
+	fio->nr = nr;
+	fio->len = iof->len;
+	fio->pos = iof->file_offset;
 	fio->into_bar = iof->op == IOPMEM_FILE_READ;
 	fio->write_started = false;
-	iov_iter_bvec(&fio->iter, fio->into_bar ? ITER_DEST : ITER_SOURCE, fio->bv, nr, iof->len);
 	init_sync_kiocb(&fio->kiocb, file);
-	fio->kiocb.ki_pos = iof->file_offset;
 	fio->kiocb.ki_flags |= IOCB_DIRECT;
+	iopmem_fio_arm(fio);
 	return 0;
 fail:
 	fput(file);
 	return ret;
+}
+
+/**
+ * iopmem_fio_arm() - (re)set a prepared request's iterator and file position.
+ * @fio: prepared; not in flight.
+ *
+ * Submission consumes the iterator: a request issued again is re-armed first.
+ */
+void iopmem_fio_arm(struct iopmem_fio *fio)
+{
+	iov_iter_bvec(&fio->iter, fio->into_bar ? ITER_DEST : ITER_SOURCE, fio->bv, fio->nr,
+		      fio->len);
+	fio->kiocb.ki_pos = fio->pos;
 }
 
 /**
@@ -190,7 +226,7 @@ ssize_t iopmem_fio_submit(struct iopmem_fio *fio)
 
 	if (fio->into_bar)
 		return vfs_iocb_iter_read(file, &fio->kiocb, &fio->iter);
-	if (S_ISREG(file_inode(file)->i_mode)) {
+	if (S_ISREG(file_inode(file)->i_mode) && !fio->write_started) {
 		kiocb_start_write(&fio->kiocb);
 		fio->write_started = true;
 	}

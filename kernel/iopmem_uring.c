@@ -11,9 +11,16 @@
  * so unbind need not wait for anything but the devices' DMA) and queues task
  * work, which releases the file and memory and posts the CQE.
  *
- * Submission can sleep (block-layer tags, file-system locks), so a
- * non-blocking issue is answered with -EAGAIN and io_uring issues it again
- * from its worker; the worker returns as soon as the I/O is queued.
+ * io_uring first issues a command where it must not sleep. A block device
+ * takes the request there with IOCB_NOWAIT: it either refuses up front
+ * (-EAGAIN, nothing queued: io_uring issues the command again from its
+ * worker, where it may sleep) or queues it; a request that then finds no
+ * free tag completes with -EAGAIN having moved nothing, and task work issues
+ * it again without IOCB_NOWAIT (a whole request again is always right: it
+ * copies the same bytes to the same place). A regular file's direct I/O can
+ * stop half-way under IOCB_NOWAIT and report a short count, which would read
+ * as the end of the file: it is always issued from io_uring's worker. Either
+ * way the worker is free again once the I/O is queued.
  */
 #include <linux/fs.h>
 #include <linux/slab.h>
@@ -48,12 +55,35 @@ static struct iopmem_uring_pdu *iopmem_uring_pdu(struct io_uring_cmd *cmd)
 	return (struct iopmem_uring_pdu *)cmd->pdu;
 }
 
+/*
+ * A non-blocking request that found the device busy, again where it may
+ * sleep. Return: -EIOCBQUEUED, or the result to post.
+ */
+static long iopmem_uring_reissue(struct iopmem_uring_io *io)
+{
+	long ret;
+
+	if (!iopmem_io_get(io->idev))
+		return -ENODEV;
+	io->fio.kiocb.ki_flags &= ~IOCB_NOWAIT;
+	iopmem_fio_arm(&io->fio);
+	ret = iopmem_fio_submit(&io->fio);
+	if (ret != -EIOCBQUEUED)
+		iopmem_io_put(io->idev);
+	return ret;
+}
+
 /* Task work, in the submitter's context: release and post the CQE. */
 static void iopmem_uring_finish(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	struct iopmem_uring_io *io = iopmem_uring_pdu(cmd)->io;
 	long res = io->res;
 
+	if (res == -EAGAIN && (io->fio.kiocb.ki_flags & IOCB_NOWAIT)) {
+		res = iopmem_uring_reissue(io);
+		if (res == -EIOCBQUEUED)
+			return;
+	}
 	iopmem_fio_release(&io->fio);
 	kfree(io);
 	iopmem_uring_done(cmd, res, issue_flags);
@@ -97,9 +127,20 @@ static int iopmem_uring_arg(struct io_uring_cmd *cmd, unsigned int issue_flags,
 	return 0;
 }
 
-/* Check and issue; the request is the file's once this returns -EIOCBQUEUED. */
+/* May the request go in now, without sleeping? Only a block device's (above). */
+static bool iopmem_uring_nowait(const struct iopmem_fio *fio)
+{
+	const struct file *file = fio->kiocb.ki_filp;
+
+	return S_ISBLK(file_inode(file)->i_mode) && (file->f_mode & FMODE_NOWAIT);
+}
+
+/*
+ * Check and issue; the request is the file's once this returns -EIOCBQUEUED.
+ * -EAGAIN: not issued, io_uring issues the command again where it may sleep.
+ */
 static long iopmem_uring_issue(struct iopmem_dev *idev, struct io_uring_cmd *cmd,
-			       const struct iopmem_file_io *iof)
+			       const struct iopmem_file_io *iof, bool nonblock)
 {
 	struct iopmem_uring_io *io;
 	long ret;
@@ -116,7 +157,12 @@ static long iopmem_uring_issue(struct iopmem_dev *idev, struct io_uring_cmd *cmd
 	io->idev = idev;
 	io->fio.kiocb.ki_complete = iopmem_uring_complete;
 	iopmem_uring_pdu(cmd)->io = io;
-	ret = iopmem_fio_submit(&io->fio);
+	ret = -EAGAIN;
+	if (!nonblock || iopmem_uring_nowait(&io->fio)) {
+		if (nonblock)
+			io->fio.kiocb.ki_flags |= IOCB_NOWAIT;
+		ret = iopmem_fio_submit(&io->fio);
+	}
 	if (ret != -EIOCBQUEUED) {
 		/* Done (or refused) before anything was queued: no completion comes. */
 		iopmem_fio_release(&io->fio);
@@ -143,11 +189,9 @@ int iopmem_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	ret = iopmem_uring_arg(cmd, issue_flags, &iof);
 	if (ret)
 		return ret;
-	if (issue_flags & IO_URING_F_NONBLOCK)
-		return -EAGAIN;
 	if (!iopmem_io_get(idev))
 		return -ENODEV;
-	ret = iopmem_uring_issue(idev, cmd, &iof);
+	ret = iopmem_uring_issue(idev, cmd, &iof, issue_flags & IO_URING_F_NONBLOCK);
 	if (ret == -EIOCBQUEUED)
 		return ret;
 	iopmem_io_put(idev);

@@ -4,10 +4,12 @@
  * in the same run (gdsio / p2pmem-test style).
  *
  * For each chunk size and queue depth: read (STORAGE -> device memory) and,
- * with --write, write (device memory -> STORAGE), each three ways: P2P, the
- * storage <-> host RAM O_DIRECT baseline, and the bounce path (host RAM plus a
- * CPU copy). Then 4 KiB latency at queue depth 1 for the same three. Prints
- * GB/s, CPU seconds per GiB and the ratios; --json for machines.
+ * with --write, write (device memory -> STORAGE), each five ways: I/O the
+ * module issues (kernel), O_DIRECT through the mapping (p2p), the storage <->
+ * host RAM O_DIRECT baseline, the bounce path (host RAM plus a CPU copy), and
+ * fio into host RAM as the outside reference. Then 4 KiB latency at queue
+ * depth 1 for p2p, host RAM and bounce. Prints GB/s, CPU seconds per GiB and
+ * the ratios; --json for machines.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,7 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "bench.h"
 
 #define MAX_LIST 8
 #define LAT_MAX 4096
@@ -28,10 +30,11 @@
 /*
  * kernel: iopmem.ko issues the I/O over its own pages; p2p: O_DIRECT into the
  * buffer's mapping (GUP per request); host-dma: O_DIRECT into host RAM (the
- * reference); bounce: host RAM, then a CPU copy.
+ * reference); bounce: host RAM, then a CPU copy; fio: fio's io_uring into host
+ * RAM, the outside reference (bench_fio.c).
  */
-enum mode { M_KERNEL, M_P2P, M_HOST, M_BOUNCE, M_COUNT };
-static const char *const mode_names[M_COUNT] = { "kernel", "p2p", "host-dma", "bounce" };
+enum mode { M_KERNEL, M_P2P, M_HOST, M_BOUNCE, M_FIO, M_COUNT };
+static const char *const mode_names[M_COUNT] = { "kernel", "p2p", "host-dma", "bounce", "fio" };
 
 struct bench {
 	struct iopmem_ctx *ctx;
@@ -44,12 +47,7 @@ struct bench {
 	int nchunks, nqds, nlat;
 	const char *storage;
 	char no_p2p[768]; /* why a P2P run bounced, "" if none did */
-};
-
-struct figure {
-	double gbps, cpu_per_gib;
-	uint64_t bounced;
-	const char *path;
+	char no_fio[128]; /* why fio gave no figures, "" if it did */
 };
 
 static double cpu_seconds(void)
@@ -71,6 +69,12 @@ static int run_one(struct bench *b, int write, enum mode m, uint64_t chunk, uint
 	struct iopmem_copy_result r;
 	double cpu = cpu_seconds();
 
+	if (m == M_FIO) {
+		/* Not fatal: the reference is missing, the run goes on. */
+		if (bench_fio(b->storage, write, chunk, qd, b->size, f, b->no_fio, sizeof(b->no_fio)))
+			*f = (struct figure){ .path = "" };
+		return 0;
+	}
 	if (m == M_HOST)
 		mem = (struct iopmem_end){ .type = IOPMEM_END_MEM, .mem = b->host };
 	if (m == M_BOUNCE)
@@ -109,7 +113,14 @@ static void print_figure(struct bench *b, const char *op, enum mode m, uint64_t 
 		jset(run, "cpu_s_per_gib", json_real(f->cpu_per_gib));
 		jset(run, "path", jstr(f->path));
 		jset(run, "bytes_bounced", json_integer((json_int_t)f->bounced));
+		if (m == M_FIO && b->no_fio[0])
+			jset(run, "error", jstr(b->no_fio));
 		json_array_append_new(b->runs, run);
+		return;
+	}
+	if (m == M_FIO && b->no_fio[0]) {
+		printf("%-9s %4llu  %-5s %-9s not measured: %s\n", fmt_bytes(chunk, c, sizeof(c)),
+		       (unsigned long long)qd, op, mode_names[m], b->no_fio);
 		return;
 	}
 	printf("%-9s %4llu  %-5s %-9s %8.3f %10.3f  %s\n", fmt_bytes(chunk, c, sizeof(c)),
@@ -136,6 +147,9 @@ static int bench_op(struct bench *b, int write, uint64_t chunk, uint64_t qd)
 		       f[M_KERNEL].cpu_per_gib / f[M_HOST].cpu_per_gib,
 		       f[M_KERNEL].cpu_per_gib / f[M_P2P].cpu_per_gib,
 		       strcmp(f[M_KERNEL].path, "kernel") ? " (the kernel run did not take that path)" : "");
+		if (!b->no_fio[0])
+			printf("%-21s         reference: host-dma/fio %.2fx GB/s, %.2fx CPU per GiB\n", "",
+			       f[M_HOST].gbps / f[M_FIO].gbps, f[M_HOST].cpu_per_gib / f[M_FIO].cpu_per_gib);
 	}
 	return 0;
 }
@@ -204,7 +218,7 @@ static void bench_latency(struct bench *b)
 	if (!b->json)
 		printf("\n4 KiB reads, qd 1, %d samples:\n", b->nlat);
 	/* From p2p on: a kernel-submitted 4 KiB read is not a pread() to time. */
-	for (m = M_P2P; m < M_COUNT; m++) {
+	for (m = M_P2P; m <= M_BOUNCE; m++) {
 		double p50 = 0, p99 = 0;
 		int ret;
 
@@ -234,7 +248,8 @@ static int bench_usage(FILE *f, int ret)
 		   "                    [--lat-count N] [--json]\n"
 		   "STORAGE: a file or block device; BUF: device memory (/dev/iopmemN, BDF, p2pmem:BDF).\n"
 		   "Reads STORAGE -> BUF; --write also writes BUF -> STORAGE, OVERWRITING the first\n"
-		   "--size bytes of STORAGE. Each P2P, host RAM (O_DIRECT) and bounce, in one run.\n"
+		   "--size bytes of STORAGE. Each mode (kernel, p2p, host-dma, bounce, and fio's\n"
+		   "io_uring into host RAM as the outside reference) in one run.\n"
 		   "LIST: comma-separated sizes, e.g. --chunk 128K,1M --qd 1,8,32. Defaults: --size 64M\n"
 		   "(or less if STORAGE or BUF is smaller), --chunk 1M, --qd 1,8, --lat-count 256.\n");
 	return ret;
