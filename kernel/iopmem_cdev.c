@@ -51,14 +51,18 @@ static bool iopmem_alive(const struct iopmem_dev *idev)
 }
 
 /*
- * Who made the page present tells how the BAR is being used: a fault taken by
- * a user-mode instruction is the CPU touching the BAR (a bounce copy); any
- * other fault is the kernel mapping the page on a user's behalf, which is what
- * get_user_pages() does before O_DIRECT or io_uring hands it to a device.
+ * Who made the page present tells how the BAR is being used. The CPU's own
+ * page-fault path, for a user instruction or for the kernel copying to or
+ * from user memory (read()/write() into the mapping: a bounce through the
+ * CPU all the same), always asks for an interruptible fault
+ * (FAULT_FLAG_DEFAULT). get_user_pages(), which maps the page before a
+ * device DMAs to it, does not (only callers passing FOLL_INTERRUPTIBLE, such
+ * as KVM, do). A fault that loses a race with another thread for the same
+ * page counts too, as the kernel's own minor-fault counters do.
  */
 static void iopmem_count_fault(struct iopmem_dev *idev, unsigned int flags)
 {
-	if (flags & FAULT_FLAG_USER)
+	if (flags & (FAULT_FLAG_USER | FAULT_FLAG_INTERRUPTIBLE))
 		atomic_long_inc(&idev->faults_user);
 	else
 		atomic_long_inc(&idev->faults_kernel);

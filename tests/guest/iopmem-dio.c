@@ -4,8 +4,10 @@
  * O_DIRECT (pread/pwrite) or io_uring, the BAR mapping being the I/O buffer,
  * so the block device DMAs straight into or out of the BAR.
  *
- *   iopmem-dio read|write [--uring] [--chunk N] DEV BLOCKDEV BAR_OFF DEV_OFF LEN
+ *   iopmem-dio read|write [--uring|--buffered] [--chunk N] DEV BLOCKDEV BAR_OFF DEV_OFF LEN
  *
+ * --buffered: no O_DIRECT, the kernel copies through the page cache with the
+ * CPU (the case the module must count as a CPU access, not as DMA).
  * read: BLOCKDEV[DEV_OFF..+LEN) -> BAR[BAR_OFF..); write: the reverse.
  * The mapping deliberately covers BAR_OFF+LEN plus a non-page-multiple slack,
  * as real tools do. Exit 0 on success; otherwise prints the errno name and
@@ -19,6 +21,7 @@
 struct job {
 	int write;
 	int uring;
+	int buffered;
 	size_t chunk;
 	const char *dev, *bdev;
 	long long bar_off, dev_off, len;
@@ -77,7 +80,7 @@ static int xfer_uring(const struct job *j, int bfd, uint8_t *buf)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: iopmem-dio read|write [--uring] [--chunk N] DEV BLOCKDEV BAR_OFF DEV_OFF LEN\n");
+	fprintf(stderr, "usage: iopmem-dio read|write [--uring|--buffered] [--chunk N] DEV BLOCKDEV BAR_OFF DEV_OFF LEN\n");
 	return 2;
 }
 
@@ -95,6 +98,8 @@ int main(int argc, char **argv)
 	for (i++; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "--uring"))
 			j.uring = 1;
+		else if (!strcmp(argv[i], "--buffered"))
+			j.buffered = 1;
 		else if (!strcmp(argv[i], "--chunk") && i + 1 < argc)
 			j.chunk = (size_t)parse_size(argv[++i]);
 		else
@@ -116,7 +121,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "iopmem-dio: %s: %s\n", j.dev, strerror(-ret));
 		return 1;
 	}
-	bfd = open(j.bdev, (j.write ? O_WRONLY : O_RDONLY) | O_DIRECT | O_CLOEXEC);
+	bfd = open(j.bdev, (j.write ? O_WRONLY : O_RDONLY) | (j.buffered ? 0 : O_DIRECT) | O_CLOEXEC);
 	if (bfd < 0) {
 		fprintf(stderr, "iopmem-dio: %s: %s\n", j.bdev, strerror(errno));
 		return 1;
@@ -132,6 +137,6 @@ int main(int argc, char **argv)
 		return -ret;
 	}
 	printf("iopmem-dio: %s %lld bytes %s %s by %s\n", j.write ? "wrote" : "read", j.len,
-	       j.write ? "from BAR to" : "from", j.bdev, j.uring ? "io_uring" : "O_DIRECT");
+	       j.write ? "from BAR to" : "from", j.bdev, j.uring ? "io_uring" : j.buffered ? "buffered I/O" : "O_DIRECT");
 	return 0;
 }

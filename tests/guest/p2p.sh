@@ -125,6 +125,18 @@ else
 fi
 t "no page stays pinned after the transfers" pinned_zero
 
+# A buffered read() into a fresh mapping is the CPU copying into the BAR
+# (through the page cache), not DMA: the module counts it as a CPU access.
+faults_moved() { # USER_MIN KERNEL_EXACT CMD...: counter deltas across CMD
+	local u=$(cat $sys/faults_user) k=$(cat $sys/faults_kernel) du dk
+	"${@:3}" >/dev/null || return 1
+	du=$(($(cat $sys/faults_user) - u)) dk=$(($(cat $sys/faults_kernel) - k))
+	echo "# faults_user +$du, faults_kernel +$dk"
+	[ "$du" -ge "$1" ] && [ "$dk" = "$2" ]
+}
+t "a buffered read() into the mapping counts as CPU access (faults_user +256, faults_kernel +0)" \
+	faults_moved 256 0 "$dio" read --buffered $dev /dev/nvme0n1 1M 0 1M
+
 # Kernel-submitted direct I/O (IOPMEM_IOC_FILE_IO): the module's own pages,
 # no mapping. It follows the P2P verdict (P2P_RULES) on every kernel, also
 # where nothing would stop a DMA: a path that cannot work is refused before
