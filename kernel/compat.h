@@ -55,10 +55,18 @@ static inline int iopmem_page_pins(struct page *page, int idle)
 }
 #elif defined(IOPMEM_HAVE_PFN_T)
 #include <linux/pfn_t.h>
+/*
+ * The mapping asks for write notification (iopmem_pfn_mkwrite()), so the PTE
+ * is read-only at first and a write takes a second, write-protect fault.
+ * (vmf_insert_mixed_mkwrite() would save it, but it is not exported.)
+ */
 static inline vm_fault_t iopmem_insert_page(struct vm_fault *vmf, unsigned long pfn)
 {
 	return vmf_insert_mixed(vmf->vma, vmf->address, __pfn_to_pfn_t(pfn, PFN_DEV | PFN_MAP));
 }
+
+/* Devmap PTEs: write notification is what refuses long-term pins (below). */
+#define IOPMEM_WRITE_NOTIFY 1
 
 /* Devmap PTEs hold no reference: anything above idle is a pin. */
 static inline int iopmem_page_pins(struct page *page, int idle)

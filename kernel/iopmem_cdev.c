@@ -94,8 +94,35 @@ static vm_fault_t iopmem_fault(struct vm_fault *vmf)
 	return ret;
 }
 
+#ifdef IOPMEM_WRITE_NOTIFY
+/*
+ * A write to a page mapped read-only. Asking for this notice makes the
+ * mapping one that needs dirty tracking, and GUP (from 6.5 on) refuses
+ * long-term writable pins of such mappings: io_uring registered buffers,
+ * RDMA and VFIO cannot hold the BAR's pages for ever and stall unbind. (The
+ * refcounted-page model needs no notice: the kernels that use it refuse
+ * long-term pins of P2PDMA and FS-DAX pages themselves.) The write is let
+ * through unless the device is gone or its disk is claimed.
+ */
+static vm_fault_t iopmem_pfn_mkwrite(struct vm_fault *vmf)
+{
+	struct iopmem_dev *idev = vmf->vma->vm_file->private_data;
+	vm_fault_t ret = VM_FAULT_SIGBUS;
+	int idx;
+
+	idx = srcu_read_lock(&iopmem_srcu);
+	if (iopmem_alive(idev) && !iopmem_write_blocked(idev, vmf->vma))
+		ret = 0;
+	srcu_read_unlock(&iopmem_srcu, idx);
+	return ret;
+}
+#endif
+
 static const struct vm_operations_struct iopmem_vm_ops = {
 	.fault = iopmem_fault,
+#ifdef IOPMEM_WRITE_NOTIFY
+	.pfn_mkwrite = iopmem_pfn_mkwrite,
+#endif
 };
 
 /*

@@ -10,6 +10,9 @@
  *   iopmem-uring bad DEV FILE    malformed commands and what they must get
  *   iopmem-uring unbind DEV NVME BDF
  *                                unbind while a queue of requests is in flight
+ *   iopmem-uring register DEV    register 1 MiB of the mapping (BAR scratch
+ *                                [0, 1M)) as an io_uring fixed buffer, a
+ *                                long-term pin; prints register=E (0: taken)
  *
  * bad and unbind print "ok - ..." / "not ok - ..." and exit with the failure
  * count.
@@ -221,6 +224,29 @@ static int cmd_unbind(const char *dev, const char *nvme, const char *bdf)
 	return test_failures;
 }
 
+/* A long-term pin of the mapping: io_uring_register_buffers(). */
+static int cmd_register(const char *dev)
+{
+	struct io_uring ring;
+	struct iovec iov;
+	struct tmap m;
+	int ret;
+
+	if (tmap_open(&m, dev, 1U << 20) || io_uring_queue_init(4, &ring, 0)) {
+		perror("iopmem-uring register");
+		return 2;
+	}
+	iov.iov_base = m.p;
+	iov.iov_len = 1U << 20;
+	ret = io_uring_register_buffers(&ring, &iov, 1);
+	printf("register=%d\n", ret < 0 ? -ret : 0);
+	if (!ret)
+		io_uring_unregister_buffers(&ring);
+	io_uring_queue_exit(&ring);
+	tmap_close(&m);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -230,7 +256,10 @@ int main(int argc, char **argv)
 		return cmd_bad(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "unbind"))
 		return cmd_unbind(argv[2], argv[3], argv[4]);
+	if (argc == 3 && !strcmp(argv[1], "register"))
+		return cmd_register(argv[2]);
 	fprintf(stderr, "usage: iopmem-uring io DEV FILE read|write FOFF BOFF LEN QD |\n"
-			"       iopmem-uring bad DEV FILE | iopmem-uring unbind DEV NVME BDF\n");
+			"       iopmem-uring bad DEV FILE | iopmem-uring unbind DEV NVME BDF |\n"
+			"       iopmem-uring register DEV\n");
 	return 2;
 }

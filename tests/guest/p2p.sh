@@ -192,6 +192,18 @@ else
 		sh -c '"$0" io "$1" /dev/nvme0n1 write $((112 * 1048576)) $((34 * 1048576)) 1048576 4 >/dev/null; [ $? = 121 ]' "$uring" $dev
 fi
 "$uring" bad $dev /dev/nvme0n1
+
+# A long-term pin (an io_uring registered buffer) could hold the BAR's pages,
+# and with them unbind, for ever. Refused on every lab kernel, by different
+# rules: 6.1's io_uring takes no file-backed memory; 6.12's takes any, but
+# the devmap mappings ask for write notification and GUP (6.5 on) refuses
+# long-term writable pins of mappings that need dirty tracking; 7.2's GUP
+# refuses long-term pins of P2PDMA pages.
+reg=$("$uring" register $dev)
+echo "# io_uring fixed buffer over the mapping: $reg"
+t "an io_uring registered buffer over the mapping is refused (a long-term pin)" \
+	test "$reg" != "register=0" -a -n "$reg"
+t "no page stays pinned after the registered buffer is gone" pinned_zero
 t "kernel I/O: a BAR offset off the 512-byte block is EINVAL" fails_with 22 /dev/nvme0n1 read 0 100 4096
 t "kernel I/O: a range past the BAR's end is EINVAL" fails_with 22 /dev/nvme0n1 read 0 "$(cat $sys/size)" 4096
 t "kernel I/O: more than 16 MiB in one request is EINVAL" fails_with 22 /dev/nvme0n1 read 0 0 $((32 * 1048576))
