@@ -276,16 +276,23 @@ const char *iopmem_buf_name(const struct iopmem_buf *buf)
  * Return: 0, -EOPNOTSUPP for a buffer that is not a /dev/iopmemN mapping,
  * -ENOTTY from a module without the ioctl, or the module's negative errno.
  */
-int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t file_off,
-		uint64_t off, uint64_t len, uint64_t *done)
+/* The module's request for [off, off + len) of @buf and @fd at @file_off. */
+static struct iopmem_file_io file_io_req(const struct iopmem_buf *buf, int fd, int into_buf,
+					 uint64_t file_off, uint64_t off, uint64_t len)
 {
-	struct iopmem_file_io io = {
+	return (struct iopmem_file_io){
 		.fd = (uint32_t)fd,
 		.op = into_buf ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE,
 		.file_offset = file_off,
 		.bar_offset = buf->node_offset + off,
 		.len = len,
 	};
+}
+
+int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t file_off,
+		uint64_t off, uint64_t len, uint64_t *done)
+{
+	struct iopmem_file_io io = file_io_req(buf, fd, into_buf, file_off, off, len);
 
 	*done = 0;
 	if (buf->kind != IOPMEM_BUF_IOPMEM || fd < 0)
@@ -306,13 +313,7 @@ int buf_file_io(const struct iopmem_buf *buf, int fd, int into_buf, uint64_t fil
 int buf_file_io_sqe(const struct iopmem_buf *buf, struct io_uring_sqe *sqe, int fd, int into_buf,
 		    uint64_t file_off, uint64_t off, uint64_t len)
 {
-	struct iopmem_file_io io = {
-		.fd = (uint32_t)fd,
-		.op = into_buf ? IOPMEM_FILE_READ : IOPMEM_FILE_WRITE,
-		.file_offset = file_off,
-		.bar_offset = buf->node_offset + off,
-		.len = len,
-	};
+	struct iopmem_file_io io = file_io_req(buf, fd, into_buf, file_off, off, len);
 
 	if (buf->kind != IOPMEM_BUF_IOPMEM || fd < 0 || !(buf->info_flags & IOPMEM_INFO_F_URING_CMD))
 		return -EOPNOTSUPP;

@@ -24,7 +24,7 @@
 static int run_capture(char *const argv[], char *out, size_t len)
 {
 	size_t got = 0;
-	int pfd[2], st = 0, devnull;
+	int pfd[2], st = 0;
 	pid_t pid;
 
 	if (pipe2(pfd, O_CLOEXEC))
@@ -36,7 +36,8 @@ static int run_capture(char *const argv[], char *out, size_t len)
 		return -errno;
 	}
 	if (pid == 0) {
-		devnull = open("/dev/null", O_WRONLY);
+		int devnull = open("/dev/null", O_WRONLY);
+
 		dup2(pfd[1], STDOUT_FILENO);
 		if (devnull >= 0)
 			dup2(devnull, STDERR_FILENO);

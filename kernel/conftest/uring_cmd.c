@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* file_operations.uring_cmd: io_uring passthrough commands (6.1 has it). */
 #include <linux/fs.h>
-struct io_uring_cmd;
-int iopmem_conftest(struct io_uring_cmd *cmd, unsigned int issue_flags);
-int iopmem_conftest(struct io_uring_cmd *cmd, unsigned int issue_flags)
+
+static int iopmem_conftest(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
 	return 0;
 }

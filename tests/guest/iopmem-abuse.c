@@ -310,48 +310,22 @@ static int cmd_fileio(char **argv, int argc)
 }
 
 /*
- * A child loops 4 MiB kernel-issued reads NVMe -> BAR; unbind comes in the
- * middle. Unbind must wait for the request in flight and return promptly
- * after it (it never waits on the loop, only on one request), the request
- * after must fail with ENODEV, and the device must bind again.
+ * The child of fileio-unbind: 4 MiB kernel-issued reads NVMe -> BAR in a
+ * loop, one request at a time, into BAR [44, 48) MiB (scratch in lab-p2p's
+ * layout: the host checks none of it).
  */
-static int cmd_fileio_unbind(const char *dev, const char *nvme, const char *bdf)
+static void fileio_loop(int dfd, int nfd)
 {
-	int dfd = open(dev, O_RDWR | O_CLOEXEC), nfd = open(nvme, O_RDONLY | O_CLOEXEC);
-	struct timespec a, z;
-	int st = 0;
-	pid_t pid;
+	struct iopmem_file_io io = { .fd = (uint32_t)nfd, .op = IOPMEM_FILE_READ,
+				     .bar_offset = 44U << 20, .len = 4U << 20 };
+	int n = 0;
 
-	if (dfd < 0 || nfd < 0) {
-		perror("iopmem-abuse fileio-unbind: open");
-		return 1;
+	for (;;) {
+		io.done = 0;
+		if (ioctl(dfd, IOPMEM_IOC_FILE_IO, &io) < 0)
+			_exit(errno == ENODEV ? (n ? 0 : 3) : 2);
+		n++;
 	}
-	pid = fork();
-	if (pid == 0) {
-		/* BAR [44, 48) MiB: scratch in lab-p2p's layout (the host checks none of it). */
-		struct iopmem_file_io io = { .fd = (uint32_t)nfd, .op = IOPMEM_FILE_READ,
-					     .bar_offset = 44U << 20, .len = 4U << 20 };
-		int n = 0;
-
-		for (;;) {
-			io.done = 0;
-			if (ioctl(dfd, IOPMEM_IOC_FILE_IO, &io) < 0)
-				_exit(errno == ENODEV ? (n ? 0 : 3) : 2);
-			n++;
-		}
-	}
-	usleep(300000);
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	check(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) == 0,
-	      "unbind while the module's file I/O runs succeeds", 0);
-	clock_gettime(CLOCK_MONOTONIC, &z);
-	check(z.tv_sec - a.tv_sec < 10, "... within 10 s (it waits for one request, not the loop)", 0);
-	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "requests completed before it, the next one failed with ENODEV", 0);
-	close(dfd);
-	close(nfd);
-	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
-	return test_failures;
 }
 
 int main(int argc, char **argv)
@@ -367,7 +341,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "p2p"))
 		return cmd_p2p(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "fileio-unbind"))
-		return cmd_fileio_unbind(argv[2], argv[3], argv[4]);
+		return unbind_under_file_io(argv[2], argv[3], argv[4], fileio_loop,
+					    "the module's file I/O (ioctl)");
 	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "fileio"))
 		return cmd_fileio(argv, argc);
 	if (argc == 5 && !strcmp(argv[1], "pin"))

@@ -20,8 +20,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <liburing.h>
-#include <sys/wait.h>
-#include <time.h>
 
 #include "iopmem_map.h"
 
@@ -196,34 +194,6 @@ static void unbind_child(int dfd, int nfd)
 	}
 }
 
-static int cmd_unbind(const char *dev, const char *nvme, const char *bdf)
-{
-	int dfd = open(dev, O_RDWR | O_CLOEXEC), nfd = open(nvme, O_RDONLY | O_CLOEXEC);
-	struct timespec a, z;
-	int st = 0;
-	pid_t pid;
-
-	if (dfd < 0 || nfd < 0) {
-		perror("iopmem-uring unbind: open");
-		return 1;
-	}
-	pid = fork();
-	if (pid == 0)
-		unbind_child(dfd, nfd);
-	usleep(300000);
-	clock_gettime(CLOCK_MONOTONIC, &a);
-	check(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) == 0,
-	      "unbind while io_uring file I/O is in flight succeeds", 0);
-	clock_gettime(CLOCK_MONOTONIC, &z);
-	check(z.tv_sec - a.tv_sec < 10, "... within 10 s", 0);
-	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "queued requests completed, the ones after unbind failed with ENODEV", 0);
-	close(dfd);
-	close(nfd);
-	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
-	return test_failures;
-}
-
 /* A long-term pin of the mapping: io_uring_register_buffers(). */
 static int cmd_register(const char *dev)
 {
@@ -255,7 +225,8 @@ int main(int argc, char **argv)
 	if (argc == 4 && !strcmp(argv[1], "bad"))
 		return cmd_bad(argv[2], argv[3]);
 	if (argc == 5 && !strcmp(argv[1], "unbind"))
-		return cmd_unbind(argv[2], argv[3], argv[4]);
+		return unbind_under_file_io(argv[2], argv[3], argv[4], unbind_child,
+					    "the module's file I/O (io_uring, 8 in flight)");
 	if (argc == 3 && !strcmp(argv[1], "register"))
 		return cmd_register(argv[2]);
 	fprintf(stderr, "usage: iopmem-uring io DEV FILE read|write FOFF BOFF LEN QD |\n"

@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../../include/uapi/iopmem.h"
@@ -114,6 +116,42 @@ static inline int sysfs_write(const char *path, const char *val)
 		ret = -errno;
 	close(fd);
 	return ret;
+}
+
+/*
+ * Unbind BDF while a child, loop(DFD of DEV, NFD of NVME), keeps the module's
+ * file I/O (WHAT) going; the child exits 0 once a request after some
+ * successful ones fails with ENODEV. Unbind must return promptly: it waits
+ * for the requests in flight, never for the loop or for a submitter that does
+ * not reap. Then bind again. Return: the failure count so far.
+ */
+static inline int unbind_under_file_io(const char *dev, const char *nvme, const char *bdf,
+				       void (*loop)(int dfd, int nfd), const char *what)
+{
+	int dfd = open(dev, O_RDWR | O_CLOEXEC), nfd = open(nvme, O_RDONLY | O_CLOEXEC), st = 0;
+	struct timespec a, z;
+	char msg[128];
+	pid_t pid;
+
+	if (dfd < 0 || nfd < 0) {
+		perror("unbind under file I/O: open");
+		return 1;
+	}
+	pid = fork();
+	if (pid == 0)
+		loop(dfd, nfd);
+	usleep(300000);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	snprintf(msg, sizeof(msg), "unbind while %s runs succeeds", what);
+	check(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) == 0, msg, 0);
+	clock_gettime(CLOCK_MONOTONIC, &z);
+	check(z.tv_sec - a.tv_sec < 10, "... within 10 s (it waits for the requests in flight only)", 0);
+	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "... requests before it completed, the ones after failed with ENODEV", 0);
+	close(dfd);
+	close(nfd);
+	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
+	return test_failures;
 }
 
 /* The pages_pinned counter of /dev/iopmemN (DEV), or -1. */
