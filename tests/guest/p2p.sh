@@ -12,6 +12,7 @@ dev=/dev/iopmem0 sys=/sys/class/iopmem/iopmem0
 expect=${P2P_EXPECT:-p2p}
 
 . "$here/../tap.sh"
+. "$here/lib.sh"
 # refused CMD...: the command must fail as a P2P refusal: EREMOTEIO (exit
 # 121), or EINVAL (22) where NVMe maps DMA through the block layer (6.17
 # on: blk_rq_dma_map refuses an unsupported P2P mapping with BLK_STS_INVAL).
@@ -117,7 +118,7 @@ if [ "$expect" = p2p ]; then
 	t "NVMe -> BAR: 16 MiB O_DIRECT read into the mapping" "$dio" read $dev /dev/nvme0n1 8M 0 16M
 	t "BAR -> NVMe: 8 MiB O_DIRECT write from the mapping" "$dio" write $dev /dev/nvme0n1 32M 64M 8M
 	t "NVMe -> BAR: 4 MiB io_uring read" "$dio" read --uring $dev /dev/nvme0n1 24M 16M 4M
-	t "BAR -> second NVMe: 4 MiB io_uring write" "$dio" write --uring $dev /dev/nvme1n1 24M 0 4M
+	t "BAR -> second NVMe: 4 MiB io_uring write" "$dio" write --uring $dev /dev/nvme1n1 24M 128M 4M
 else
 	t "NVMe -> BAR by O_DIRECT is refused (EREMOTEIO; EINVAL on 7.x)" refused "$dio" read $dev /dev/nvme0n1 8M 0 16M
 	t "BAR -> NVMe by O_DIRECT is refused (EREMOTEIO; EINVAL on 7.x)" refused "$dio" write $dev /dev/nvme0n1 32M 64M 8M
@@ -192,6 +193,30 @@ else
 		sh -c '"$0" io "$1" /dev/nvme0n1 write $((112 * 1048576)) $((34 * 1048576)) 1048576 4 >/dev/null; [ $? = 121 ]' "$uring" $dev
 fi
 "$uring" bad $dev /dev/nvme0n1
+
+# The same on a regular file: ext4 on the second NVMe's first 64 MiB (the rest
+# of it is the host's to check). The io_uring command is issued from io_uring's
+# worker there (under IOCB_NOWAIT a file's direct I/O may stop half-way), the
+# ioctl as for a disk. The file holds NVMe0 [5M, 7M); the host checks that BAR
+# [6M, 8M) got them; the write back is checked here, through the file.
+fs_file_io() {
+	local mnt=/tmp/iopmem-fs
+	mkdir -p "$mnt"
+	lab_modprobe ext4 2>/dev/null
+	mkfs.ext4 -q -F -b 4096 -E nodiscard /dev/nvme1n1 16384 && mount /dev/nvme1n1 "$mnt" || return 1
+	dd if=/dev/nvme0n1 of="$mnt/f" bs=1M skip=5 count=2 oflag=direct status=none &&
+		uring_moves 2097152 "$mnt/f" read 0 $((6 * 1048576)) 2097152 4 &&
+		fileio_moves 2097152 "$mnt/f" write 2097152 $((6 * 1048576)) 2097152 &&
+		cmp <(dd if="$mnt/f" bs=1M count=2 iflag=direct status=none) \
+			<(dd if="$mnt/f" bs=1M skip=2 count=2 iflag=direct status=none)
+	local rc=$?
+	umount "$mnt"
+	return $rc
+}
+if [ "${P2P_RULES:-p2p}" = p2p ]; then
+	t "kernel I/O on an ext4 file: file -> BAR by io_uring (4 in flight), BAR -> file by ioctl, 2 MiB each" \
+		fs_file_io
+fi
 
 # A long-term pin (an io_uring registered buffer) could hold the BAR's pages,
 # and with them unbind, for ever. Refused on every lab kernel, by different
