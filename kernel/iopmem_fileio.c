@@ -94,8 +94,7 @@ static int iopmem_file_reaches(struct iopmem_dev *idev, struct block_device *bde
  * want to hear it. @iof->op says which file is written.
  */
 static int iopmem_file_io_check(struct iopmem_dev *idev, struct file *self,
-				const struct iopmem_file_io *iof, struct file *file,
-				struct block_device **bdevp)
+				const struct iopmem_file_io *iof, struct file *file)
 {
 	bool into_bar = iof->op == IOPMEM_FILE_READ;
 	struct block_device *bdev;
@@ -117,7 +116,6 @@ static int iopmem_file_io_check(struct iopmem_dev *idev, struct file *self,
 	align = bdev_logical_block_size(bdev);
 	if ((iof->file_offset | iof->bar_offset | iof->len) & (align - 1))
 		return -EINVAL;
-	*bdevp = bdev;
 	return iopmem_file_reaches(idev, bdev);
 }
 
@@ -163,7 +161,6 @@ static bool iopmem_file_io_valid(const struct iopmem_file_io *iof)
 int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
 		       const struct iopmem_file_io *iof, struct iopmem_fio *fio)
 {
-	struct block_device *bdev;
 	struct file *file;
 	unsigned int nr;
 	int ret;
@@ -173,7 +170,7 @@ int iopmem_fio_prepare(struct iopmem_dev *idev, struct file *self,
 	file = fget(iof->fd);
 	if (!file)
 		return -EBADF;
-	ret = iopmem_file_io_check(idev, self, iof, file, &bdev);
+	ret = iopmem_file_io_check(idev, self, iof, file);
 	if (ret)
 		goto fail;
 	fio->bv = iopmem_bar_bvecs(idev, iof->bar_offset, iof->len, &nr);

@@ -57,11 +57,20 @@ static int kio_declined(int err)
 	       err == -EBUSY || err == -EBADF;
 }
 
+/* The file end of the job, and the fd the module's I/O goes to (*fd). */
+static const struct side *kio_file(const struct job *j, int *fd)
+{
+	const struct side *f = j->kbuf_is_src ? &j->dst : &j->src;
+
+	*fd = f->fd_direct >= 0 ? f->fd_direct : f->fd_buffered;
+	return f;
+}
+
 /* The synchronous ioctl, one request of up to qd chunks at a time. */
 static int kernel_ioctl(struct job *j)
 {
-	const struct side *f = j->kbuf_is_src ? &j->dst : &j->src;
-	int fd = f->fd_direct >= 0 ? f->fd_direct : f->fd_buffered;
+	int fd;
+	const struct side *f = kio_file(j, &fd);
 	uint64_t max = kio_max(j);
 
 	while (j->head < j->mid_end && !j->cancelled) {
@@ -201,10 +210,10 @@ static int kring_first(struct job *j, struct kring *k)
 /* Return: 0, KIO_NO_RING, KIO_DECLINED (nothing moved), or an error. */
 static int kernel_uring(struct job *j)
 {
-	struct kring k = { .f = j->kbuf_is_src ? &j->dst : &j->src, .next = j->head };
+	struct kring k = { .next = j->head };
 	int err;
 
-	k.fd = k.f->fd_direct >= 0 ? k.f->fd_direct : k.f->fd_buffered;
+	k.f = kio_file(j, &k.fd);
 	if (io_uring_queue_init(j->qd, &k.ring, IORING_SETUP_SQE128))
 		return KIO_NO_RING;
 	err = kring_first(j, &k);
