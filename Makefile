@@ -22,7 +22,8 @@ TOPO ?= switch
 CFLAGS ?= -O2 -g
 TEST_CFLAGS := -std=c11 -Wall -Wextra -Werror $(CFLAGS)
 GUEST_PROGS := tests/guest/iopmem-dio tests/guest/iopmem-abuse tests/guest/iopmem-life \
-	tests/guest/iopmem-fuzz tests/guest/iopmem-soak tests/guest/iopmem-uffd tests/guest/iopmem-uring
+	tests/guest/iopmem-fuzz tests/guest/iopmem-soak tests/guest/iopmem-uffd tests/guest/iopmem-uring \
+	tests/guest/iopmem-pin
 # libiopmem(3) documents every function; man FUNCTION finds it through these links.
 MAN3_LINKS := iopmem_ctx_new iopmem_ctx_free iopmem_ctx_error iopmem_func_count iopmem_func_get \
 	iopmem_func_find iopmem_func_bar_addrs iopmem_p2p_verdict iopmem_path_name iopmem_cpu_trusted \
@@ -145,6 +146,9 @@ tests/guest/iopmem-uring: tests/guest/iopmem-uring.c tests/guest/iopmem_map.h in
 	$(CC) $(TEST_CFLAGS) -o $@ $< -luring
 
 tests/guest/iopmem-abuse: tests/guest/iopmem-abuse.c tests/guest/iopmem_map.h include/uapi/iopmem.h
+	$(CC) $(TEST_CFLAGS) -o $@ $<
+
+tests/guest/iopmem-pin: tests/guest/iopmem-pin.c tests/guest/iopmem_map.h include/uapi/iopmem.h
 	$(CC) $(TEST_CFLAGS) -o $@ $<
 
 setup:

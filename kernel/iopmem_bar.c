@@ -165,6 +165,35 @@ static u32 bar_memtype(unsigned long flags)
 	return (flags & IORESOURCE_PREFETCH) ? IOPMEM_MEMTYPE_WC : IOPMEM_MEMTYPE_UC;
 }
 
+/* devm action; a hold (iopmem_hold.c) may have taken the region over. */
+static void bar_release(void *data)
+{
+	struct iopmem_dev *idev = data;
+
+	if (idev->region)
+		release_mem_region(idev->cpu_addr, idev->bar_size);
+}
+
+/*
+ * Not devm_request_mem_region(): the reservation may have to outlive the
+ * binding, with pages of the BAR still pinned.
+ */
+static int bar_reserve(struct iopmem_dev *idev)
+{
+	struct pci_dev *pdev = idev->pdev;
+
+	idev->region = request_mem_region(idev->cpu_addr, idev->bar_size, "iopmem");
+	if (!idev->region) {
+		if (iopmem_hold_covers(idev->cpu_addr))
+			pci_err(pdev, "iopmem: BAR %d: pages of its last binding are still pinned; bind once they are released\n",
+				idev->bar);
+		else
+			pci_err(pdev, "iopmem: BAR %d is in use by another driver\n", idev->bar);
+		return -EBUSY;
+	}
+	return devm_add_action_or_reset(&pdev->dev, bar_release, idev);
+}
+
 /**
  * iopmem_bar_claim() - reserve idev->bar and map it for the kernel.
  * @idev: device whose @pdev and @bar are set.
@@ -179,6 +208,7 @@ int iopmem_bar_claim(struct iopmem_dev *idev)
 	struct pci_dev *pdev = idev->pdev;
 	struct device *dev = &pdev->dev;
 	int bar = idev->bar;
+	int ret;
 
 	idev->bar_flags = pci_resource_flags(pdev, bar);
 	idev->bar_size = pci_resource_len(pdev, bar);
@@ -190,10 +220,9 @@ int iopmem_bar_claim(struct iopmem_dev *idev)
 	if (idev->bar_flags & IORESOURCE_MEM_64)
 		idev->info_flags |= IOPMEM_INFO_F_64BIT;
 
-	if (!devm_request_mem_region(dev, idev->cpu_addr, idev->bar_size, "iopmem")) {
-		pci_err(pdev, "iopmem: BAR %d is in use by another driver\n", bar);
-		return -EBUSY;
-	}
+	ret = bar_reserve(idev);
+	if (ret)
+		return ret;
 	if (idev->memtype == IOPMEM_MEMTYPE_WC)
 		idev->io = devm_ioremap_wc(dev, idev->cpu_addr, idev->bar_size);
 	else

@@ -465,7 +465,13 @@ static void iopmem_cdev_remove(void *data)
 	cdev_device_del(&idev->cdev, &idev->dev);
 	iopmem_revoke(idev);
 	iopmem_io_wait(idev);
-	iopmem_pages_wait_idle(idev);
+	/*
+	 * The kernel gives P2PDMA pages to DMA users only: their pins end with
+	 * the DMA. Zone-device pages may be pinned without bound (vmsplice):
+	 * their release does not wait here (iopmem_hold_release_pages()).
+	 */
+	if (idev->backend == IOPMEM_BACKEND_P2PDMA)
+		iopmem_pages_wait_idle(idev);
 }
 
 /**
@@ -473,8 +479,8 @@ static void iopmem_cdev_remove(void *data)
  * @idev: device with its BAR claimed and pages set up.
  *
  * Registered last, so at unbind it is undone first: the node disappears,
- * mappings are revoked and pinned pages drained before the pages and the BAR
- * are released.
+ * mappings are revoked and kernel file I/O drained before the pages (which
+ * then wait for, or hand over, their pins) and the BAR are released.
  *
  * Return: 0 or a negative errno.
  */

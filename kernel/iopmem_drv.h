@@ -46,10 +46,13 @@ struct io_uring_cmd;
  *         never mapped through the char device.
  * @memtype: enum iopmem_memtype.
  * @info_flags: IOPMEM_INFO_F_* bits.
+ * @region: the BAR's reservation; NULL once released or handed to a hold.
  * @io: the kernel's own mapping of the BAR, with @memtype.
  * @kaddr: the linear map of the BAR's pages (zone-device backend; same
  *         memory type through PAT), what DAX hands to file systems.
- * @pgmap: the ZONE_DEVICE registration (own-zone-device backend).
+ * @pgmap: the ZONE_DEVICE registration (own-zone-device backend); a hold
+ *         (iopmem_hold.c) keeps it, and with it this struct, while pages are
+ *         pinned after unbind.
  * @faults_user: pages made present by a CPU access from user space.
  * @faults_kernel: pages made present for the kernel (GUP for DMA, copies).
  * @disk: /dev/iopmem-blkN, the BAR as a block device; its last reference
@@ -82,6 +85,7 @@ struct iopmem_dev {
 	bool fsdax;
 	u32 memtype;
 	u32 info_flags;
+	struct resource *region;
 	void __iomem *io;
 	void *kaddr;
 	struct dev_pagemap pgmap;
@@ -110,9 +114,16 @@ int iopmem_bar_claim(struct iopmem_dev *idev);
 /* iopmem_pages.c */
 int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, bool fsdax,
 		       unsigned int share_pct);
+unsigned long iopmem_pages_first_busy(const struct iopmem_dev *idev, unsigned long from);
 unsigned long iopmem_pages_busy(const struct iopmem_dev *idev);
 void iopmem_pages_wait_idle(const struct iopmem_dev *idev);
 const char *iopmem_backend_name(u32 backend);
+
+/* iopmem_hold.c */
+void iopmem_hold_release_pages(struct iopmem_dev *idev);
+bool iopmem_hold_covers(phys_addr_t start);
+int iopmem_hold_init(void);
+void iopmem_hold_exit(void);
 
 /* iopmem_cdev.c */
 int iopmem_cdev_init(void);

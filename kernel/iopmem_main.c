@@ -111,21 +111,30 @@ static int __init iopmem_init(void)
 {
 	int ret;
 
-	ret = iopmem_cdev_init();
+	ret = iopmem_hold_init();
 	if (ret)
 		return ret;
+	ret = iopmem_cdev_init();
+	if (ret)
+		goto err_hold;
 	iopmem_debugfs_init();
 	ret = pci_register_driver(&iopmem_pci_driver);
-	if (ret) {
-		iopmem_debugfs_exit();
-		iopmem_cdev_exit();
-	}
+	if (ret)
+		goto err_cdev;
+	return 0;
+err_cdev:
+	iopmem_debugfs_exit();
+	iopmem_cdev_exit();
+err_hold:
+	iopmem_hold_exit();
 	return ret;
 }
 
 static void __exit iopmem_exit(void)
 {
 	pci_unregister_driver(&iopmem_pci_driver);
+	/* Holds keep devices of the class: they go first. */
+	iopmem_hold_exit();
 	iopmem_debugfs_exit();
 	iopmem_cdev_exit();
 }

@@ -21,8 +21,10 @@
  * window is raised to 1 where it idles at 0, as p2pmem_alloc_mmap() does per
  * mapping: a page that dropped to 0 would go back to the pool one by one.
  * A page is pinned (GUP for DMA, vmsplice) when it holds references beyond
- * its idle count and its mappings (compat.h, iopmem_page_pins()); teardown
- * waits for pins once every mapping is gone.
+ * its idle count and its mappings (compat.h, iopmem_page_pins()). Teardown
+ * runs once every mapping is gone: the p2pdma window waits for its pins (the
+ * kernel gives P2PDMA pages to DMA users only), the zone-device pagemap is
+ * handed to a hold when pins outlast a short grace (iopmem_hold.c).
  */
 #include <linux/delay.h>
 #include <linux/memremap.h>
@@ -38,6 +40,23 @@ struct iopmem_backend_ops {
 	int (*setup)(struct iopmem_dev *idev, unsigned int share_pct);
 };
 
+/* Where the window's pages are, and what an idle one's refcount is. */
+static void pages_note_base(struct iopmem_dev *idev)
+{
+	idev->base_pfn = PHYS_PFN(idev->cpu_addr);
+	idev->base_refs = page_ref_count(pfn_to_page(idev->base_pfn));
+}
+
+/* devm action: after the char device's teardown, before the BAR's. */
+static void zone_device_release(void *data)
+{
+	iopmem_hold_release_pages(data);
+}
+
+/*
+ * memremap_pages() rather than the devm variant: the pagemap may have to
+ * outlive the binding (iopmem_hold_release_pages()).
+ */
 static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 {
 	struct dev_pagemap *pgmap = &idev->pgmap;
@@ -53,13 +72,14 @@ static int zone_device_setup(struct iopmem_dev *idev, unsigned int share_pct)
 	pgmap->range.start = idev->cpu_addr;
 	pgmap->range.end = idev->cpu_addr + idev->size - 1;
 	pgmap->nr_range = 1;
-	addr = devm_memremap_pages(&idev->pdev->dev, pgmap);
+	addr = memremap_pages(pgmap, dev_to_node(&idev->pdev->dev));
 	if (IS_ERR(addr)) {
-		pci_err(idev->pdev, "iopmem: devm_memremap_pages failed: %pe\n", addr);
+		pci_err(idev->pdev, "iopmem: memremap_pages failed: %pe\n", addr);
 		return PTR_ERR(addr);
 	}
 	idev->kaddr = addr;
-	return 0;
+	pages_note_base(idev);
+	return devm_add_action_or_reset(&idev->pdev->dev, zone_device_release, idev);
 }
 
 /**
@@ -141,6 +161,7 @@ static int p2pdma_setup(struct iopmem_dev *idev, unsigned int share_pct)
 		return -ENOMEM;
 	}
 	p2pdma_window_hold(w);
+	pages_note_base(idev);
 	ret = devm_add_action_or_reset(&pdev->dev, p2pdma_window_free, w);
 	if (ret)
 		return ret;
@@ -223,9 +244,28 @@ int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, bool fsdax,
 	if (ret)
 		return ret;
 	idev->backend = ops->backend;
-	idev->base_pfn = PHYS_PFN(idev->cpu_addr);
-	idev->base_refs = page_ref_count(pfn_to_page(idev->base_pfn));
 	return 0;
+}
+
+static bool page_busy(const struct iopmem_dev *idev, unsigned long i)
+{
+	return iopmem_page_pins(pfn_to_page(idev->base_pfn + i), idev->base_refs) > 0;
+}
+
+/**
+ * iopmem_pages_first_busy() - find the first pinned page of the window.
+ * @idev: device with pages.
+ * @from: page index to start at.
+ *
+ * Return: the index of the first pinned page at or after @from, or
+ * iopmem_nr_pages() when there is none.
+ */
+unsigned long iopmem_pages_first_busy(const struct iopmem_dev *idev, unsigned long from)
+{
+	for (; from < iopmem_nr_pages(idev); from++)
+		if (page_busy(idev, from))
+			break;
+	return from;
 }
 
 /**
@@ -241,8 +281,7 @@ unsigned long iopmem_pages_busy(const struct iopmem_dev *idev)
 	unsigned long i, busy = 0;
 
 	for (i = 0; i < iopmem_nr_pages(idev); i++)
-		if (iopmem_page_pins(pfn_to_page(idev->base_pfn + i), idev->base_refs))
-			busy++;
+		busy += page_busy(idev, i);
 	return busy;
 }
 

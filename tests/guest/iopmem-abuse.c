@@ -6,7 +6,6 @@
  *   iopmem-abuse info DEV        print IOPMEM_IOC_INFO as key=value lines
  *   iopmem-abuse bad DEV         bad mmap/ioctl/permission cases
  *   iopmem-abuse unbind DEV BDF  unbind with live mappings, then rebind
- *   iopmem-abuse pin DEV BDF     unbind while pages are pinned must wait
  *   iopmem-abuse p2p DEV BDF     print IOPMEM_IOC_P2P's verdict for client BDF
  *   iopmem-abuse fileio DEV FILE read|write FOFF BOFF LEN [MODE]
  *                                one IOPMEM_IOC_FILE_IO (FILE opened O_RDONLY
@@ -20,7 +19,6 @@
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/uio.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -233,53 +231,6 @@ static int cmd_p2p(const char *dev, const char *bdf)
 	return 0;
 }
 
-/*
- * vmsplice() takes page references that last while the data sits unread in
- * the pipe: a deterministic stand-in for DMA in flight. Unbind must wait for
- * them, and finish once they are dropped. Kernel p2pdma pages are not handed
- * to such CPU-side users at all (no FOLL_PCI_P2PDMA): vmsplice must fail.
- */
-static int cmd_pin(const char *dev, const char *bdf, int p2pdma)
-{
-	struct iovec iov;
-	struct tmap m;
-	int pfd[2], st = 0;
-	ssize_t n;
-	pid_t pid;
-
-	if (tmap_open(&m, dev, 16 * PG) || pipe(pfd)) {
-		perror(dev);
-		return 1;
-	}
-	memset(m.p, 0x77, 4 * PG);
-	iov.iov_base = m.p;
-	iov.iov_len = 4 * PG;
-	n = vmsplice(pfd[1], &iov, 1, 0);
-	if (p2pdma) {
-		check(n < 0, "p2pdma pages are not handed to vmsplice (CPU-side GUP)", errno);
-		tmap_close(&m);
-		return test_failures;
-	}
-	check(n == 4 * PG, "vmsplice pins 4 BAR pages into a pipe", errno);
-	check(pinned_pages(dev) == 4, "pages_pinned counts them", 0);
-	pid = fork();
-	if (pid == 0) {
-		/* The pipe must not stay open here, or its pages never drop. */
-		close(pfd[0]);
-		close(pfd[1]);
-		_exit(sysfs_write("/sys/bus/pci/drivers/iopmem/unbind", bdf) ? 1 : 0);
-	}
-	sleep(2);
-	check(waitpid(pid, &st, WNOHANG) == 0, "unbind waits while the pages are pinned", 0);
-	close(pfd[0]); /* drops the pipe's page references */
-	close(pfd[1]);
-	check(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
-	      "unbind completes once they are released", 0);
-	tmap_close(&m);
-	check(sysfs_write("/sys/bus/pci/drivers/iopmem/bind", bdf) == 0, "rebind succeeds", 0);
-	return test_failures;
-}
-
 static int cmd_fileio(char **argv, int argc)
 {
 	struct iopmem_file_io io = { 0 };
@@ -345,9 +296,7 @@ int main(int argc, char **argv)
 					    "the module's file I/O (ioctl)");
 	if ((argc == 8 || argc == 9) && !strcmp(argv[1], "fileio"))
 		return cmd_fileio(argv, argc);
-	if (argc == 5 && !strcmp(argv[1], "pin"))
-		return cmd_pin(argv[2], argv[3], !strcmp(argv[4], "p2pdma"));
-	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF | pin DEV BDF BACKEND |\n"
+	fprintf(stderr, "usage: iopmem-abuse info|bad DEV | unbind|p2p DEV BDF |\n"
 			"       fileio DEV FILE read|write FOFF BOFF LEN [ro|wo] | fileio-unbind DEV NVME BDF\n");
 	return 2;
 }

@@ -280,7 +280,7 @@ io_bar_device() { # prints "BDF BAR" of an unbound function with an I/O BAR
 logged() { dmesg | grep -q "$1"; }
 
 "$abuse" unbind $dev "$bdf"
-"$abuse" pin $dev "$bdf" "$(cat $sys/backend)"
+"$here/iopmem-pin" unbind $dev "$bdf" "$(cat $sys/backend)"
 if [ "${P2P_RULES:-p2p}" = p2p ]; then
 	"$abuse" fileio-unbind $dev /dev/nvme0n1 "$bdf"
 	"$uring" unbind $dev /dev/nvme0n1 "$bdf"
