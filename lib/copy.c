@@ -507,7 +507,7 @@ int iopmem_copy(struct iopmem_ctx *ctx, const struct iopmem_end *src, const stru
 			 (unsigned long long)j.done, (unsigned long long)len);
 	res->bytes = j.done;
 	res->seconds = now() - start;
-	res->qd = strcmp(res->engine, "io_uring") && strcmp(res->engine, "uring_cmd") ? 1 : j.qd;
+	res->qd = j.queued ? j.qd : 1;
 	res->chunk = j.chunk;
 	res->align = j.src.mem && j.dst.mem ? 0 : j.align;
 	job_free(&j);

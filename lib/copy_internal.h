@@ -39,6 +39,7 @@ struct job {
 	uint64_t mid_end;
 	size_t chunk;
 	unsigned int qd;
+	int queued;          /* the engine that ran kept up to qd requests in flight */
 	unsigned int align;  /* O_DIRECT alignment of both ends (the larger) */
 	uint8_t *stage;      /* file to file: qd chunks the data passes through */
 	int stage_device;

@@ -409,6 +409,7 @@ int engine_direct(struct job *j)
 		e.free_slots[i] = i;
 	e.uring = io_uring_queue_init(j->qd, &e.ring, 0) == 0;
 	snprintf(j->res->engine, sizeof(j->res->engine), "%s", e.uring ? "io_uring" : "pread/pwrite");
+	j->queued = e.uring;
 	while (e.inflight || (!err && !j->cancelled && next < j->mid_end)) {
 		if (!err)
 			err = engine_fill(j, &e, &next);

@@ -220,6 +220,7 @@ static int kernel_uring(struct job *j)
 	if (err)
 		goto out;
 	snprintf(j->res->engine, sizeof(j->res->engine), "uring_cmd");
+	j->queued = 1;
 	while (k.inflight || (!err && !j->cancelled && k.next < j->mid_end)) {
 		while (!err && !j->cancelled && k.next < j->mid_end && k.inflight < j->qd)
 			if (kring_queue(j, &k))
