@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest half of tests/lab-life: lifetime semantics of mappings next to DMA,
 # module unload with live mappings, permissions (default mode, the udev rule),
-# malformed sysfs writes, and the seeded fuzzer (FUZZ_SEED, FUZZ_CASES; the
+# malformed sysfs writes, pages pinned past unbind, and the seeded fuzzer (FUZZ_SEED, FUZZ_CASES; the
 # final BAR image goes to $LAB_RESULTS/fuzz-shadow for the host to compare).
 # On the debug kernel kmemleak is scanned at the end.
 set -u
@@ -75,6 +75,10 @@ sysfs_garbage() {
 }
 t "garbage in bind/unbind/new_id/remove_id/bar is refused; bar=7 fails to bind, bar=-1 binds" sysfs_garbage
 t "the device answers INFO after all of it" quiet "$abuse" info $dev
+
+# Pages pinned past unbind (a pipe): unbind returns, the hold frees them once
+# the pipe lets go; kmemleak, below, checks that the hold leaks nothing.
+"$here/iopmem-pin" unbind $dev "$bdf" "$(cat $sys/backend)"
 
 # The fuzzer: seeded, so a failure replays with the same seed.
 seed=${FUZZ_SEED:-1} cases=${FUZZ_CASES:-3000}
