@@ -176,9 +176,10 @@ static long iopmem_uring_issue(struct iopmem_dev *idev, struct io_uring_cmd *cmd
  * @cmd: IOPMEM_URING_CMD_FILE_IO, a struct iopmem_file_io in a 128-byte SQE.
  * @issue_flags: io_uring's IO_URING_F_* for this issue.
  *
- * Return: -EIOCBQUEUED (the CQE comes with the file's completion), -EAGAIN
- * (issue again where it may sleep), or the result, which io_uring posts:
- * bytes moved, or the errors of IOPMEM_IOC_FILE_IO.
+ * Return: -EIOCBQUEUED (the CQE, with the bytes moved, is posted by the
+ * file's completion or was posted already), -EAGAIN (issue again where it
+ * may sleep), or one of the errors of IOPMEM_IOC_FILE_IO, which io_uring
+ * posts.
  */
 int iopmem_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 {
@@ -195,7 +196,17 @@ int iopmem_uring_cmd(struct io_uring_cmd *cmd, unsigned int issue_flags)
 	if (ret == -EIOCBQUEUED)
 		return ret;
 	iopmem_io_put(idev);
-	return ret;
+	if (ret < 0)
+		return ret;
+	/*
+	 * The file finished the request at once (a regular file's direct I/O
+	 * whose bios completed before it returned). 6.1's io_uring posts a
+	 * handler's result only when it is 0 or an error: from its worker, a
+	 * byte count would be dropped and the request never completed. So the
+	 * result is posted here, as ublk does, on every kernel.
+	 */
+	iopmem_uring_done(cmd, ret, issue_flags);
+	return -EIOCBQUEUED;
 }
 
 #endif /* IOPMEM_URING_CMD */
