@@ -471,7 +471,7 @@ static void iopmem_cdev_remove(void *data)
 	 * their release does not wait here (iopmem_hold_release_pages()).
 	 */
 	if (idev->backend == IOPMEM_BACKEND_P2PDMA)
-		iopmem_pages_wait_idle(idev);
+		iopmem_pages_wait_idle(idev, 0);
 }
 
 /**

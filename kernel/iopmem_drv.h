@@ -116,7 +116,7 @@ int iopmem_pages_setup(struct iopmem_dev *idev, bool use_p2pdma, bool fsdax,
 		       unsigned int share_pct);
 unsigned long iopmem_pages_first_busy(const struct iopmem_dev *idev, unsigned long from);
 unsigned long iopmem_pages_busy(const struct iopmem_dev *idev);
-void iopmem_pages_wait_idle(const struct iopmem_dev *idev);
+bool iopmem_pages_wait_idle(const struct iopmem_dev *idev, unsigned int max_ms);
 const char *iopmem_backend_name(u32 backend);
 
 /* iopmem_hold.c */

@@ -31,7 +31,6 @@
  * only to users that asked for them for DMA (FOLL_PCI_P2PDMA), never to
  * vmsplice() or long-term pins, so its waits end with the DMA.
  */
-#include <linux/delay.h>
 #include <linux/ioport.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -138,25 +137,6 @@ static void hold_poll(struct work_struct *work)
 	queue_delayed_work(iopmem_hold_wq, &h->work, h->delay);
 }
 
-/*
- * Wait up to IOPMEM_HOLD_GRACE_MS for the window to go idle: a DMA in
- * flight at unbind ends in that time, and unbind then frees everything
- * before it returns, as it always did.
- */
-static bool pages_settle(const struct iopmem_dev *idev)
-{
-	unsigned long next = 0;
-	unsigned int waited_ms;
-
-	for (waited_ms = 0; waited_ms < IOPMEM_HOLD_GRACE_MS; waited_ms += 20) {
-		next = iopmem_pages_first_busy(idev, next);
-		if (next == iopmem_nr_pages(idev))
-			return true;
-		msleep(20);
-	}
-	return false;
-}
-
 /**
  * iopmem_hold_release_pages() - release a zone-device window at unbind.
  * @idev: the device being unbound; its mappings are revoked, its kernel I/O
@@ -170,12 +150,13 @@ void iopmem_hold_release_pages(struct iopmem_dev *idev)
 {
 	struct iopmem_hold *h;
 
-	if (pages_settle(idev))
+	/* DMA in flight at unbind ends within the grace: freed before unbind returns. */
+	if (iopmem_pages_wait_idle(idev, IOPMEM_HOLD_GRACE_MS))
 		goto now;
 	h = kzalloc(sizeof(*h), GFP_KERNEL);
 	if (!h) {
 		/* Cannot hand over: wait here, as unbind did before holds. */
-		iopmem_pages_wait_idle(idev);
+		iopmem_pages_wait_idle(idev, 0);
 		goto now;
 	}
 	h->idev = idev;

@@ -287,23 +287,31 @@ unsigned long iopmem_pages_busy(const struct iopmem_dev *idev)
 
 /**
  * iopmem_pages_wait_idle() - wait until no page of the window is pinned.
- * @idev: device being torn down, whose user mappings are already revoked.
+ * @idev: device being torn down, whose user mappings are already revoked
+ *        (no page gets a new pin, so the scan resumes where it stopped).
+ * @max_ms: give up after this long; 0 waits for as long as it takes, and
+ *          says every 5 s what it waits for.
  *
  * The struct pages and the BAR go away after this; a page still pinned is
  * DMA still in flight or a driver still holding it, and releasing the memory
  * under it would be a use-after-free. So this waits, as memunmap_pages() does
- * for its own references, and says what it is waiting for.
+ * for its own references.
+ *
+ * Return: true once no page is pinned, false when @max_ms passed first.
  */
-void iopmem_pages_wait_idle(const struct iopmem_dev *idev)
+bool iopmem_pages_wait_idle(const struct iopmem_dev *idev, unsigned int max_ms)
 {
 	unsigned int waited_ms = 0;
-	unsigned long busy;
+	unsigned long next = 0;
 
-	while ((busy = iopmem_pages_busy(idev))) {
-		if (waited_ms % 5000 == 0)
+	while ((next = iopmem_pages_first_busy(idev, next)) < iopmem_nr_pages(idev)) {
+		if (max_ms && waited_ms >= max_ms)
+			return false;
+		if (!max_ms && waited_ms % 5000 == 0)
 			pci_info(idev->pdev, "iopmem: waiting for %lu pinned pages to be released\n",
-				 busy);
+				 iopmem_pages_busy(idev));
 		msleep(20);
 		waited_ms += 20;
 	}
+	return true;
 }

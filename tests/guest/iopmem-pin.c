@@ -135,18 +135,27 @@ static int cmd_unbind(const char *dev, const char *bdf, int p2pdma)
 	return test_failures;
 }
 
+/* Create DIR/NAME, a handshake file for lab/hotplug on the host. */
+static void tell_host(const char *dir, const char *name)
+{
+	char path[256];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd >= 0)
+		close(fd);
+}
+
 static int cmd_unplug(const char *dev, const char *bdf, const char *dir)
 {
 	char path[256];
 	unsigned char page[PG];
 	struct pin pin;
-	int i, fd;
+	int i;
 
 	check(pin_pages(dev, &pin) == 4 * PG, "vmsplice pins 4 BAR pages into a pipe", errno);
-	snprintf(path, sizeof(path), "%s/pinned", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
+	tell_host(dir, "pinned");
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s", bdf);
 	for (i = 0; i < 3000 && access(path, F_OK) == 0; i++)
 		usleep(100000);
@@ -155,10 +164,7 @@ static int cmd_unplug(const char *dev, const char *bdf, const char *dir)
 	check(reserved_becomes(&pin, 1), "its addresses stay reserved by iopmem after the removal", 0);
 	check(unpin(&pin, page) == PG, "the pipe can still be read (the struct pages live)", errno);
 	check(reserved_becomes(&pin, 0), "the addresses are free within 10 s of the pins", 0);
-	snprintf(path, sizeof(path), "%s/unpinned", dir);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
+	tell_host(dir, "unpinned");
 	return test_failures;
 }
 

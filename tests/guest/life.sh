@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # Guest half of tests/lab-life: lifetime semantics of mappings next to DMA,
 # module unload with live mappings, permissions (default mode, the udev rule),
-# malformed sysfs writes, pages pinned past unbind, and the seeded fuzzer (FUZZ_SEED, FUZZ_CASES; the
-# final BAR image goes to $LAB_RESULTS/fuzz-shadow for the host to compare).
+# malformed sysfs writes, pages pinned past unbind, and the seeded fuzzer
+# (FUZZ_SEED, FUZZ_CASES; the final BAR image goes to $LAB_RESULTS/fuzz-shadow
+# for the host to compare).
 # On the debug kernel kmemleak is scanned at the end.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
